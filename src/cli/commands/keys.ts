@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Registers the `keys` command(s). */
+export function register(_program: Command): void {
+  // not implemented yet
+}
