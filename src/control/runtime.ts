@@ -1,0 +1,42 @@
+// Wiring to the other areas: the runtime Host, the built-in provider registry, the actor
+// project builder and the JSON<->msgpack bridge. Kept in one place so the control plane
+// depends on them only through these few functions.
+import type { HostApi } from '../host/api.js';
+import type { CapabilityProvider } from '../host/types.js';
+import { Host } from '../host/host.js';
+import { createProvider, BUILTIN_PROVIDERS } from '../providers/registry.js';
+import { buildActorProject } from '../build/index.js';
+import { jsonToMsgpack, msgpackToJson } from '../codec/json-bridge.js';
+import type { CallBridge } from './server.js';
+
+export interface RuntimeOptions {
+  hostSeed?: string;
+  allowUnsigned?: boolean;
+  rpcTimeoutMs?: number;
+  dataDir: string;
+  log: (level: 'debug' | 'info' | 'warn' | 'error', text: string) => void;
+}
+
+export interface Runtime {
+  host: HostApi;
+  createProvider(name: string, linkName: string): CapabilityProvider;
+  providerContracts: Record<string, string>;
+  buildProject(dir: string): Promise<string>;
+  bridge: CallBridge;
+}
+
+export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
+  const host = new Host({ hostSeed: o.hostSeed, allowUnsigned: o.allowUnsigned, rpcTimeoutMs: o.rpcTimeoutMs, dataDir: o.dataDir, log: o.log });
+  const providerContracts: Record<string, string> = {};
+  for (const p of BUILTIN_PROVIDERS) providerContracts[p.name] = p.contractId;
+  return {
+    host,
+    createProvider: (name, linkName) => createProvider(name, { linkName }),
+    providerContracts,
+    buildProject: async (dir) => (await buildActorProject(dir)).wasmPath,
+    bridge: {
+      encode: (operation, json) => jsonToMsgpack(operation, json),
+      decode: (operation, payload) => msgpackToJson(operation, payload),
+    },
+  };
+}
