@@ -1,0 +1,106 @@
+// A minimal WASI preview 1 for actors (reference §1.8): no args, no env, no filesystem.
+// stdout/stderr go to the host log; proc_exit ends the call; clocks and randomness are real.
+// Which imports may appear at all is decided at load time by assertPortable (src/wasm/portability.ts);
+// here every imported name gets a function, unimplemented ones answer ENOSYS/EBADF.
+import { randomFillSync } from 'node:crypto';
+
+export const WASI_MODULE = 'wasi_snapshot_preview1';
+export const ERRNO = { SUCCESS: 0, BADF: 8, INVAL: 28, NOSYS: 52 } as const;
+
+/** Thrown by proc_exit so the call unwinds out of the guest. */
+export class ProcExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`actor called WASI proc_exit(${exitCode})`);
+    this.name = 'ProcExit';
+  }
+}
+
+export type WasiLog = (stream: 'stdout' | 'stderr', text: string) => void;
+
+type WasiFn = (...args: any[]) => number | void;
+
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * Build the WASI import object for the names `wanted` (from WebAssembly.Module.imports).
+ * `memory()` returns the instance's memory (bound after instantiation).
+ */
+export function createWasi(memory: () => WebAssembly.Memory, log: WasiLog, wanted: readonly string[]): Record<string, WasiFn> {
+  const view = () => new DataView(memory().buffer);
+  const bytes = () => new Uint8Array(memory().buffer);
+  // Partial lines are kept until a newline so one log entry = one line of output.
+  const pending: Record<1 | 2, string> = { 1: '', 2: '' };
+
+  const impl: Record<string, WasiFn> = {
+    fd_write(fd: number, iovs: number, iovsLen: number, nwrittenPtr: number): number {
+      if (fd !== 1 && fd !== 2) return ERRNO.BADF;
+      const dv = view();
+      let total = 0;
+      let text = '';
+      for (let i = 0; i < iovsLen; i++) {
+        const ptr = dv.getUint32(iovs + i * 8, true);
+        const len = dv.getUint32(iovs + i * 8 + 4, true);
+        text += utf8.decode(bytes().subarray(ptr, ptr + len));
+        total += len;
+      }
+      const buf = pending[fd as 1 | 2] + text;
+      const lines = buf.split('\n');
+      pending[fd as 1 | 2] = lines.pop() ?? '';
+      for (const line of lines) log(fd === 1 ? 'stdout' : 'stderr', line);
+      view().setUint32(nwrittenPtr, total, true);
+      return ERRNO.SUCCESS;
+    },
+    proc_exit(code: number): never {
+      throw new ProcExit(code);
+    },
+    random_get(ptr: number, len: number): number {
+      randomFillSync(bytes(), ptr, len);
+      return ERRNO.SUCCESS;
+    },
+    clock_time_get(id: number, _precision: bigint, outPtr: number): number {
+      let ns: bigint;
+      if (id === 0) ns = BigInt(Date.now()) * 1_000_000n;
+      else if (id === 1 || id === 2 || id === 3) ns = process.hrtime.bigint();
+      else return ERRNO.INVAL;
+      view().setBigUint64(outPtr, ns, true);
+      return ERRNO.SUCCESS;
+    },
+    clock_res_get(id: number, outPtr: number): number {
+      if (id < 0 || id > 3) return ERRNO.INVAL;
+      view().setBigUint64(outPtr, id === 0 ? 1_000_000n : 1_000n, true);
+      return ERRNO.SUCCESS;
+    },
+    args_sizes_get(argcPtr: number, bufSizePtr: number): number {
+      view().setUint32(argcPtr, 0, true);
+      view().setUint32(bufSizePtr, 0, true);
+      return ERRNO.SUCCESS;
+    },
+    args_get: () => ERRNO.SUCCESS,
+    environ_sizes_get(countPtr: number, bufSizePtr: number): number {
+      view().setUint32(countPtr, 0, true);
+      view().setUint32(bufSizePtr, 0, true);
+      return ERRNO.SUCCESS;
+    },
+    environ_get: () => ERRNO.SUCCESS,
+    fd_fdstat_get(fd: number, outPtr: number): number {
+      if (fd > 2) return ERRNO.BADF;
+      const dv = view();
+      dv.setUint8(outPtr, 2); // filetype CHARACTER_DEVICE
+      dv.setUint16(outPtr + 2, 0, true);
+      dv.setBigUint64(outPtr + 8, 0n, true);
+      dv.setBigUint64(outPtr + 16, 0n, true);
+      return ERRNO.SUCCESS;
+    },
+    // No preopens: libc stops scanning at the first EBADF.
+    fd_prestat_get: () => ERRNO.BADF,
+    fd_prestat_dir_name: () => ERRNO.BADF,
+    fd_close: (fd: number) => (fd <= 2 ? ERRNO.SUCCESS : ERRNO.BADF),
+    sched_yield: () => ERRNO.SUCCESS,
+  };
+
+  const out: Record<string, WasiFn> = {};
+  for (const name of wanted) {
+    out[name] = impl[name] ?? (name.startsWith('fd_') ? () => ERRNO.BADF : () => ERRNO.NOSYS);
+  }
+  return out;
+}

@@ -1,0 +1,433 @@
+// The Stratus host: loads verified actors into worker-thread instances, routes every host call
+// (builtins, providers, other actors) with capability checks, and manages providers and links.
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { verifyActorModule } from '../claims/verify.js';
+import { isoSeconds } from '../claims/verify.js';
+import { linkDefinitionId } from '../claims/linkdef-id.js';
+import { createKeyPair, fromSeed } from '../claims/nkeys.js';
+import { assertPortable } from '../wasm/portability.js';
+import { limitMemory } from '../wasm/memory-limit.js';
+import { stratusHome } from '../home.js';
+import type { ActorClaims } from '../claims/types.js';
+import type { ActorDescription, HostApi, HostInventory, HostOptions, ProviderDescription, StartActorOptions } from './api.js';
+import type { CapabilityProvider, LinkDefinition, ProviderHost, WasmCloudEntity } from './types.js';
+import { isStratusError, LinkError, StratusError } from './errors.js';
+import { InstancePool, type ActorInstance } from './instance-pool.js';
+import { authorizeInbound, describeActor, routeHostCall, type RoutedActor, type RouteTables } from './router.js';
+import { runBuiltin } from './builtins.js';
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+export const DEFAULTS = { rpcTimeoutMs: 2000, maxMemoryPages: 1024, maxInstances: 2 } as const;
+
+interface ActorRecord {
+  routed: RoutedActor;
+  moduleHash: string;
+  claims: ActorClaims;
+  imageRef: string;
+  pool: InstancePool;
+  maxInstances: number;
+  maxMemoryPages: number;
+}
+
+interface ProviderRecord {
+  provider: CapabilityProvider;
+}
+
+/** Extra per-call options (beyond HostApi). */
+export interface CallOptions {
+  /** Deadline override for this invocation (ms). */
+  timeoutMs?: number;
+}
+
+const providerKey = (id: string, linkName: string) => `${id}\u0000${linkName}`;
+
+function sameValues(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class Host extends EventEmitter implements HostApi {
+  readonly id: string;
+  readonly rpcTimeoutMs: number;
+  private readonly opts: HostOptions;
+  private readonly actors = new Map<string, ActorRecord>();
+  private readonly aliases = new Map<string, string>();
+  private readonly providers = new Map<string, ProviderRecord>();
+  private readonly linkTable = new Map<string, LinkDefinition>();
+  private readonly startedAt = Date.now();
+  private readonly log: (level: Level, text: string) => void;
+  private closed = false;
+
+  private readonly tables: RouteTables = {
+    actorById: (id) => this.actors.get(id)?.routed,
+    actorByAlias: (alias) => {
+      const id = this.aliases.get(alias);
+      return id ? this.actors.get(id)?.routed : undefined;
+    },
+    link: (actorId, contractId, linkName) => this.linkTable.get(linkDefinitionId(actorId, contractId, linkName)),
+    providerRunning: (providerId, linkName) => this.providers.has(providerKey(providerId, linkName)),
+  };
+
+  constructor(opts: HostOptions = {}) {
+    super();
+    this.opts = opts;
+    this.id = opts.hostSeed ? fromSeed(opts.hostSeed, 'server').publicKey : createKeyPair('server').publicKey;
+    this.rpcTimeoutMs = opts.rpcTimeoutMs ?? DEFAULTS.rpcTimeoutMs;
+    this.log = opts.log ?? ((level, text) => process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${text}\n`));
+  }
+
+  // ---------------------------------------------------------------- actors
+
+  async startActor(module: Uint8Array, opts: StartActorOptions = {}): Promise<ActorDescription> {
+    this.assertOpen();
+    const count = opts.count ?? 1;
+    if (!Number.isInteger(count) || count < 1) throw new StratusError('BAD_REQUEST', `instance count must be a whole number ≥ 1, got ${count}`);
+    const verified = verifyActorModule(module, { allowUnsigned: this.opts.allowUnsigned, trustedIssuers: this.opts.trustedIssuers });
+    const id = verified.publicKey;
+    const existing = this.actors.get(id);
+    if (existing) {
+      if (existing.moduleHash !== verified.moduleHash) {
+        throw new StratusError('BAD_REQUEST',
+          `actor ${describeActor(existing.routed)} is already running with a different module (hash ${existing.moduleHash.slice(0, 12)}…, new ${verified.moduleHash.slice(0, 12)}…)`,
+          'stop the running actor first (`stratus ctl stop actor`) to upgrade it');
+      }
+      // same module again: scale up, like starting more instances in wasmCloud
+      return this.scaleActor(id, existing.pool.count + count);
+    }
+    assertPortable(module);
+    const maxMemoryPages = opts.maxMemoryPages ?? this.opts.maxMemoryPages ?? DEFAULTS.maxMemoryPages;
+    const maxInstances = Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? DEFAULTS.maxInstances);
+    // The hash was checked on the original bytes; the patched bytes are what runs.
+    const patched = limitMemory(module, maxMemoryPages);
+    let compiled: WebAssembly.Module;
+    try {
+      compiled = await WebAssembly.compile(patched);
+    } catch (e) {
+      throw new StratusError('INVALID_MODULE', `the module does not compile: ${errorText(e)}`, 'rebuild it with a wasm32 toolchain');
+    }
+    const claims = verified.claims;
+    const routed: RoutedActor = {
+      id,
+      name: claims.wascap.name ?? id,
+      caps: claims.wascap.caps ?? [],
+      callAlias: claims.wascap.call_alias || undefined,
+    };
+    const imageRef = opts.imageRef ?? '';
+    const label = describeActor(routed);
+    let rec: ActorRecord | undefined;
+    const pool = new InstancePool({
+      module: compiled,
+      label,
+      count,
+      maxInstances,
+      maxMemoryPages,
+      hooks: {
+        hostCall: (inst, b, n, o, p) => this.onHostCall(rec!, inst, b, n, o, p),
+        log: (level, text) => this.log(level, `[${id}] ${text}`),
+        instanceStarted: (inst) => this.emit('actor_started', this.actorEvent(rec!, inst.id)),
+        instanceStopped: (inst) => this.emit('actor_stopped', { public_key: id, instance_id: inst.id, host_id: this.id }),
+      },
+    });
+    rec = { routed, moduleHash: verified.moduleHash, claims, imageRef, pool, maxInstances, maxMemoryPages };
+    await pool.start();
+    if (this.actors.has(id)) {
+      // a concurrent start of the same actor won; fold this one into it
+      await pool.stop();
+      return this.startActor(module, opts);
+    }
+    this.actors.set(id, rec);
+    if (routed.callAlias) {
+      const holder = this.aliases.get(routed.callAlias);
+      if (holder && holder !== id) this.log('warn', `call alias '${routed.callAlias}' of ${label} is already used by ${holder}; keeping the first`);
+      else this.aliases.set(routed.callAlias, id);
+    }
+    return this.describe(rec);
+  }
+
+  async stopActor(actorId: string): Promise<void> {
+    const rec = this.actorRecord(actorId);
+    this.actors.delete(rec.routed.id);
+    if (rec.routed.callAlias && this.aliases.get(rec.routed.callAlias) === rec.routed.id) this.aliases.delete(rec.routed.callAlias);
+    await rec.pool.stop();
+  }
+
+  async scaleActor(actorId: string, count: number): Promise<ActorDescription> {
+    const rec = this.actorRecord(actorId);
+    if (!Number.isInteger(count) || count < 1) {
+      throw new StratusError('BAD_REQUEST', `instance count must be a whole number ≥ 1, got ${count}`, 'use stopActor to remove an actor');
+    }
+    await rec.pool.scale(count);
+    rec.maxInstances = Math.max(rec.maxInstances, count);
+    return this.describe(rec);
+  }
+
+  private actorRecord(target: string): ActorRecord {
+    const rec = this.actors.get(target) ?? this.actors.get(this.aliases.get(target) ?? '');
+    if (!rec) {
+      throw new StratusError('UNKNOWN_TARGET', `no actor ${target} is running on host ${this.id}`,
+        'start it first, or check the public key / call alias (`stratus ctl get inventory`)');
+    }
+    return rec;
+  }
+
+  private describe(rec: ActorRecord): ActorDescription {
+    const w = rec.claims.wascap;
+    return {
+      id: rec.routed.id,
+      name: rec.routed.name,
+      imageRef: rec.imageRef,
+      callAlias: rec.routed.callAlias,
+      caps: [...rec.routed.caps],
+      issuer: rec.claims.iss,
+      revision: w.rev ?? 0,
+      version: w.ver,
+      count: rec.pool.count,
+      maxInstances: rec.maxInstances,
+      maxMemoryPages: rec.maxMemoryPages,
+      claims: rec.claims,
+    };
+  }
+
+  private actorEvent(rec: ActorRecord, instanceId: string): Record<string, unknown> {
+    const c = rec.claims;
+    return {
+      public_key: rec.routed.id,
+      image_ref: rec.imageRef,
+      api_version: 'n/a',
+      instance_id: instanceId,
+      host_id: this.id,
+      annotations: {},
+      claims: {
+        call_alias: c.wascap.call_alias ?? '',
+        caps: c.wascap.caps ?? [],
+        issuer: c.iss,
+        tags: c.wascap.tags ?? [],
+        name: c.wascap.name ?? '',
+        version: c.wascap.ver ?? '',
+        revision: c.wascap.rev ?? 0,
+        not_before_human: c.nbf ? isoSeconds(c.nbf) : 'immediately',
+        expires_human: c.exp ? isoSeconds(c.exp) : 'never',
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- invocations
+
+  call(target: string, operation: string, payload: Uint8Array, origin?: WasmCloudEntity, opts?: CallOptions): Promise<Uint8Array> {
+    const rec = this.actors.get(target) ?? this.actors.get(this.aliases.get(target) ?? '');
+    if (!rec) {
+      return Promise.reject(new StratusError('UNKNOWN_TARGET', `no actor with public key or call alias '${target}' is running on host ${this.id}`,
+        'start the actor first, or check the key/alias with `stratus ctl get inventory`'));
+    }
+    if (origin && origin.contract_id) {
+      const denied = authorizeInbound(rec.routed, origin.contract_id);
+      if (denied && denied.kind === 'denied') {
+        const err = new StratusError(denied.code, denied.message);
+        this.invocationFailed(origin, rec.routed.id, operation, payload.length, err.message);
+        return Promise.reject(err);
+      }
+    }
+    const timeoutMs = opts?.timeoutMs ?? this.rpcTimeoutMs;
+    const p = rec.pool.invoke(operation, payload, timeoutMs);
+    if (this.listenerCount('invocation_failed') > 0) {
+      p.catch((e) => this.invocationFailed(origin, rec.routed.id, operation, payload.length, errorText(e)));
+    }
+    return p;
+  }
+
+  private invocationFailed(origin: WasmCloudEntity | undefined, dest: string, operation: string, bytes: number, error: string): void {
+    if (this.listenerCount('invocation_failed') === 0) return;
+    this.emit('invocation_failed', {
+      source: origin ?? { public_key: '', contract_id: '', link_name: '' },
+      dest: { public_key: dest, contract_id: '', link_name: '' },
+      operation,
+      bytes,
+      error,
+    });
+  }
+
+  /** A guest's __host_call: authorize, route, answer the blocked worker. */
+  private onHostCall(rec: ActorRecord, inst: ActorInstance, binding: string, namespace: string, operation: string, payload: Uint8Array): void {
+    const route = routeHostCall(this.tables, rec.routed, binding, namespace);
+    const source: WasmCloudEntity = { public_key: rec.routed.id, contract_id: '', link_name: '' };
+    switch (route.kind) {
+      case 'denied':
+        this.emitHostCallFailure(source, namespace, binding, operation, payload.length, route.message);
+        return inst.replyHostCall({ ok: false, error: route.message });
+      case 'builtin':
+        return inst.replyHostCall(runBuiltin(route.contractId, operation, payload, rec.routed.id, this.log));
+      case 'provider': {
+        const pr = this.providers.get(providerKey(route.link.provider_id, route.link.link_name))!;
+        pr.provider.handle({ actorId: rec.routed.id, link: route.link }, operation, payload).then(
+          (data) => inst.replyHostCall({ ok: true, data }),
+          (e) => {
+            const text = errorText(e);
+            this.emitHostCallFailure(source, namespace, binding, operation, payload.length, text);
+            inst.replyHostCall({ ok: false, error: text });
+          },
+        );
+        return;
+      }
+      case 'actor': {
+        const target = this.actors.get(route.target.id)!;
+        if (target === rec && !target.pool.canServeNow()) {
+          const text = `actor ${describeActor(rec.routed)} called itself (${operation}) while all of its ${rec.maxInstances} instance(s) are busy; a busy instance is never re-entered`;
+          return inst.replyHostCall({ ok: false, error: `${text}. Raise maxInstances for this actor or avoid synchronous self-calls` });
+        }
+        target.pool.invoke(operation, payload, this.rpcTimeoutMs).then(
+          (data) => inst.replyHostCall({ ok: true, data }),
+          (e) => inst.replyHostCall({ ok: false, error: errorText(e) }),
+        );
+        return;
+      }
+    }
+  }
+
+  private emitHostCallFailure(source: WasmCloudEntity, namespace: string, binding: string, operation: string, bytes: number, error: string): void {
+    if (this.listenerCount('invocation_failed') === 0) return;
+    this.emit('invocation_failed', { source, dest: { public_key: '', contract_id: namespace, link_name: binding }, operation, bytes, error });
+  }
+
+  // ---------------------------------------------------------------- providers
+
+  async startProvider(provider: CapabilityProvider): Promise<ProviderDescription> {
+    this.assertOpen();
+    const key = providerKey(provider.id, provider.linkName);
+    if (this.providers.has(key)) return this.describeProvider(this.providers.get(key)!.provider);
+    const host: ProviderHost = {
+      callActor: (actorId, origin, operation, payload, o) => this.call(actorId, operation, payload, origin, o),
+      log: (level, text) => this.log(level, `[${provider.name} ${provider.id.slice(0, 8)}] ${text}`),
+      dataDir: this.opts.dataDir ?? join(stratusHome(), 'data'),
+      rpcTimeoutMs: this.rpcTimeoutMs,
+    };
+    await provider.start(host);
+    this.providers.set(key, { provider });
+    this.emit('provider_started', {
+      public_key: provider.id, image_ref: provider.name, link_name: provider.linkName, contract_id: provider.contractId,
+      instance_id: provider.id, host_id: this.id, annotations: {}, claims: { name: provider.name },
+    });
+    // links put while the provider was down are re-delivered
+    for (const link of this.linkTable.values()) {
+      if (link.provider_id === provider.id && link.link_name === provider.linkName) {
+        await provider.putLink(link).catch((e) => this.log('error', `re-delivering link ${link.id} to ${provider.name} failed: ${errorText(e)}`));
+      }
+    }
+    return this.describeProvider(provider);
+  }
+
+  async stopProvider(providerId: string, linkName?: string): Promise<void> {
+    const matches = [...this.providers.entries()].filter(([, r]) => r.provider.id === providerId && (linkName === undefined || r.provider.linkName === linkName));
+    if (matches.length === 0) {
+      throw new StratusError('PROVIDER_NOT_RUNNING', `provider ${providerId}${linkName ? ` (link name '${linkName}')` : ''} is not running on host ${this.id}`);
+    }
+    for (const [key, r] of matches) {
+      this.providers.delete(key);
+      try {
+        await r.provider.shutdown();
+      } catch (e) {
+        this.log('warn', `provider ${r.provider.name} failed to shut down cleanly: ${errorText(e)}`);
+      }
+      this.emit('provider_stopped', { public_key: r.provider.id, link_name: r.provider.linkName, contract_id: r.provider.contractId, instance_id: r.provider.id, reason: 'normal', host_id: this.id });
+    }
+  }
+
+  private describeProvider(p: CapabilityProvider): ProviderDescription {
+    return { id: p.id, name: p.name, contractId: p.contractId, linkName: p.linkName };
+  }
+
+  // ---------------------------------------------------------------- links
+
+  async putLink(input: Omit<LinkDefinition, 'id'>): Promise<LinkDefinition> {
+    const linkName = input.link_name || 'default';
+    for (const [field, v] of [['actor_id', input.actor_id], ['provider_id', input.provider_id], ['contract_id', input.contract_id]] as const) {
+      if (typeof v !== 'string' || v === '') throw new LinkError(`link definition field ${field} is empty`, 'give actor id, provider id and contract id');
+    }
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(input.values ?? {})) {
+      if (typeof v !== 'string') throw new LinkError(`link value ${k} must be a string, got ${typeof v}`);
+      values[k] = v;
+    }
+    const pr = this.providers.get(providerKey(input.provider_id, linkName));
+    if (!pr) {
+      const other = [...this.providers.values()].find((r) => r.provider.id === input.provider_id);
+      throw new LinkError(
+        other
+          ? `provider ${input.provider_id} (${other.provider.name}) runs with link name '${other.provider.linkName}', not '${linkName}'`
+          : `provider ${input.provider_id} is not running on host ${this.id}, so a link to it cannot be checked`,
+        other ? `use --link-name ${other.provider.linkName}` : 'start the provider first, then put the link');
+    }
+    if (pr.provider.contractId !== input.contract_id) {
+      throw new LinkError(`provider ${input.provider_id} (${pr.provider.name}) implements ${pr.provider.contractId}, not ${input.contract_id}`,
+        `use contract id ${pr.provider.contractId}`);
+    }
+    const link: LinkDefinition = {
+      id: linkDefinitionId(input.actor_id, input.contract_id, linkName),
+      actor_id: input.actor_id,
+      provider_id: input.provider_id,
+      link_name: linkName,
+      contract_id: input.contract_id,
+      values,
+    };
+    const existing = this.linkTable.get(link.id);
+    if (existing && existing.provider_id === link.provider_id && sameValues(existing.values, link.values)) return existing;
+    try {
+      await pr.provider.putLink(link);
+    } catch (e) {
+      if (isStratusError(e)) throw e;
+      throw new LinkError(`provider ${pr.provider.name} rejected the link for ${link.actor_id}: ${errorText(e)}`);
+    }
+    if (existing && existing.provider_id !== link.provider_id) {
+      const old = [...this.providers.values()].find((r) => r.provider.id === existing.provider_id && r.provider.linkName === existing.link_name);
+      await old?.provider.deleteLink(existing).catch(() => undefined);
+    }
+    this.linkTable.set(link.id, link);
+    this.emit('linkdef_set', { ...link });
+    return link;
+  }
+
+  async deleteLink(actorId: string, contractId: string, linkName = 'default'): Promise<void> {
+    const id = linkDefinitionId(actorId, contractId, linkName);
+    const link = this.linkTable.get(id);
+    if (!link) return;
+    this.linkTable.delete(id);
+    const pr = this.providers.get(providerKey(link.provider_id, link.link_name));
+    if (pr) await pr.provider.deleteLink(link);
+    this.emit('linkdef_deleted', { ...link });
+  }
+
+  links(): LinkDefinition[] {
+    return [...this.linkTable.values()];
+  }
+
+  // ---------------------------------------------------------------- host
+
+  inventory(): HostInventory {
+    return {
+      hostId: this.id,
+      uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
+      actors: [...this.actors.values()].map((r) => this.describe(r)),
+      providers: [...this.providers.values()].map((r) => this.describeProvider(r.provider)),
+      links: this.links(),
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.actors.keys()].map((id) => this.stopActor(id).catch(() => undefined)));
+    for (const r of [...this.providers.values()]) {
+      await this.stopProvider(r.provider.id, r.provider.linkName).catch(() => undefined);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StratusError('BAD_REQUEST', `host ${this.id} is shut down`);
+  }
+}

@@ -1,0 +1,285 @@
+// The instances of one actor: one worker thread per instance, so a looping instance can be
+// terminated without touching others. A busy instance is never re-entered: calls go to an idle
+// instance, spawn a new one (up to maxInstances), or wait in a FIFO queue.
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import { StratusError } from './errors.js';
+import { MSG, transferable, type WorkerInit, type WorkerMessage } from '../abi/protocol.js';
+import type { HostCallResult } from '../abi/guest.js';
+
+const WORKER_URL = new URL('../abi/worker.js', import.meta.url);
+const SWEEP_MS = 20;
+
+export interface PoolConfig {
+  module: WebAssembly.Module;
+  /** `M... (name)`, used in messages. */
+  label: string;
+  count: number;
+  maxInstances: number;
+  maxMemoryPages: number;
+  hooks: PoolHooks;
+}
+
+export interface PoolHooks {
+  /** A guest made a host call; answer with `inst.replyHostCall(...)` (sync or later). */
+  hostCall(inst: ActorInstance, binding: string, namespace: string, operation: string, payload: Uint8Array): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', text: string): void;
+  instanceStarted(inst: ActorInstance): void;
+  instanceStopped(inst: ActorInstance): void;
+}
+
+interface Pending {
+  operation: string;
+  payload: Uint8Array;
+  timeoutMs: number;
+  deadline: number;
+  resolve(v: Uint8Array): void;
+  reject(e: Error): void;
+}
+
+export class ActorInstance {
+  readonly id = randomUUID();
+  busy: Pending | null = null;
+  dead = false;
+  constructor(readonly worker: Worker, private readonly port: MessagePort, private readonly flag: Int32Array) {}
+
+  /** Wake the worker blocked in __host_call with its reply. */
+  replyHostCall(res: HostCallResult): void {
+    if (this.dead) return;
+    this.port.postMessage(res, res.ok ? transferable(res.data) : []);
+    Atomics.store(this.flag, 0, 1);
+    Atomics.notify(this.flag, 0);
+  }
+
+  /** Operation being served right now (for self-call detection and messages). */
+  get operation(): string | undefined {
+    return this.busy?.operation;
+  }
+}
+
+export class InstancePool {
+  private readonly instances = new Set<ActorInstance>();
+  private readonly idle: ActorInstance[] = [];
+  private queue: Pending[] = [];
+  private spawning = 0;
+  private stopped = false;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly cfg: PoolConfig) {}
+
+  get size(): number {
+    return this.instances.size;
+  }
+
+  get count(): number {
+    return this.cfg.count;
+  }
+
+  /** Start `count` warm instances; rejects if the module cannot be instantiated. */
+  async start(): Promise<void> {
+    this.sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_MS);
+    this.sweeper.unref();
+    try {
+      await Promise.all(Array.from({ length: this.cfg.count }, () => this.spawn()));
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  /** True when a call could start now without waiting (idle instance or room to spawn). */
+  canServeNow(): boolean {
+    return this.idle.length > 0 || this.instances.size + this.spawning < this.cfg.maxInstances;
+  }
+
+  invoke(operation: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (this.stopped) return Promise.reject(new StratusError('ACTOR_NOT_RUNNING', `actor ${this.cfg.label} is stopping`));
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const p: Pending = { operation, payload, timeoutMs, deadline: Date.now() + timeoutMs, resolve, reject };
+      const inst = this.idle.pop();
+      if (inst) return this.dispatch(inst, p);
+      this.queue.push(p);
+      if (this.instances.size + this.spawning < this.cfg.maxInstances) this.spawn().catch(() => undefined);
+    });
+  }
+
+  async scale(count: number): Promise<void> {
+    this.cfg.count = count;
+    if (count > this.cfg.maxInstances) this.cfg.maxInstances = count;
+    const missing = count - this.instances.size - this.spawning;
+    if (missing > 0) await Promise.all(Array.from({ length: missing }, () => this.spawn()));
+    // Shrink by retiring idle instances; busy ones finish first and are retired on release.
+    while (this.instances.size > count && this.idle.length > 0) this.kill(this.idle.pop()!);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    const err = new StratusError('ACTOR_NOT_RUNNING', `actor ${this.cfg.label} was stopped`);
+    for (const p of this.queue) p.reject(err);
+    this.queue = [];
+    const all = [...this.instances];
+    for (const inst of all) {
+      inst.busy?.reject(err);
+      inst.busy = null;
+    }
+    await Promise.all(all.map((i) => this.kill(i)));
+  }
+
+  private spawn(): Promise<ActorInstance> {
+    this.spawning++;
+    const { port1, port2 } = new MessageChannel();
+    const flagBuf = new SharedArrayBuffer(4);
+    const init: WorkerInit = { module: this.cfg.module, port: port2, flag: flagBuf };
+    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2] });
+    const inst = new ActorInstance(worker, port1, new Int32Array(flagBuf));
+    return new Promise<ActorInstance>((resolve, reject) => {
+      let ready = false;
+      port1.on('message', (m: WorkerMessage) => {
+        switch (m.t) {
+          case MSG.RESULT: return this.onResult(inst, m);
+          case MSG.HOST_CALL: return this.cfg.hooks.hostCall(inst, m.b, m.n, m.o, m.p);
+          case MSG.LOG: return this.cfg.hooks.log(m.l, m.s);
+          case MSG.READY:
+            ready = true;
+            this.spawning--;
+            if (this.stopped) {
+              void worker.terminate();
+              return reject(new StratusError('ACTOR_NOT_RUNNING', `actor ${this.cfg.label} was stopped`));
+            }
+            this.instances.add(inst);
+            this.cfg.hooks.instanceStarted(inst);
+            this.release(inst);
+            return resolve(inst);
+          case MSG.FAILED: {
+            const code = m.c === 'MISSING_EXPORT' ? 'MISSING_EXPORT' : 'TRAP';
+            const err = new StratusError(code, `actor ${this.cfg.label} failed to start an instance: ${m.e}`,
+              code === 'MISSING_EXPORT' ? 'build the actor as a wasmbus actor exporting memory and __guest_call' : 'the actor trapped in its init exports (_start/start/wapc_init)');
+            if (!ready) {
+              ready = true;
+              this.spawning--;
+              this.failQueueIfHopeless(err);
+              reject(err);
+            } else {
+              this.cfg.hooks.log('error', err.message);
+            }
+            return;
+          }
+        }
+      });
+      worker.on('error', (e) => this.cfg.hooks.log('error', `actor ${this.cfg.label} worker error: ${e.message}`));
+      worker.on('exit', () => {
+        port1.close();
+        if (!ready) {
+          ready = true;
+          this.spawning--;
+          const err = new StratusError('INTERNAL', `actor ${this.cfg.label} instance exited during start`);
+          this.failQueueIfHopeless(err);
+          reject(err);
+        }
+        this.onExit(inst);
+      });
+    });
+  }
+
+  /** If nothing can ever serve the queue, fail it instead of letting it wait for the deadline. */
+  private failQueueIfHopeless(err: Error): void {
+    if (this.instances.size === 0 && this.spawning === 0) {
+      for (const p of this.queue) p.reject(err);
+      this.queue = [];
+    }
+  }
+
+  private dispatch(inst: ActorInstance, p: Pending): void {
+    inst.busy = p;
+    inst.worker.postMessage({ o: p.operation, p: p.payload });
+  }
+
+  private release(inst: ActorInstance): void {
+    if (inst.dead) return;
+    if (this.instances.size > this.cfg.count && this.queue.length === 0 && !this.stopped) {
+      void this.kill(inst);
+      return;
+    }
+    const next = this.queue.shift();
+    if (next) this.dispatch(inst, next);
+    else this.idle.push(inst);
+  }
+
+  private onResult(inst: ActorInstance, m: Extract<WorkerMessage, { t: typeof MSG.RESULT }>): void {
+    const p = inst.busy;
+    inst.busy = null;
+    if (p) {
+      if (m.ok) p.resolve(m.d);
+      else p.reject(this.failure(m.k, m.e, p.operation));
+    }
+    this.release(inst);
+  }
+
+  private failure(kind: string, text: string, operation: string): StratusError {
+    switch (kind) {
+      case 'GUEST_ERROR':
+        return new StratusError('GUEST_ERROR', text);
+      case 'MEMORY_LIMIT':
+        return new StratusError('MEMORY_LIMIT', `actor ${this.cfg.label} ran out of memory in ${operation}: it reached its ceiling of ${this.cfg.maxMemoryPages} pages (${this.cfg.maxMemoryPages * 64} KiB) and trapped (${text})`,
+          'raise the limit with maxMemoryPages, or fix the actor\'s memory use; the instance was replaced');
+      case 'PROC_EXIT':
+        return new StratusError('TRAP', `actor ${this.cfg.label} ended ${operation} early: ${text}`, 'actors must return from __guest_call instead of exiting; the instance was replaced');
+      default:
+        return new StratusError('TRAP', `actor ${this.cfg.label} trapped in ${operation}: ${text}`, 'the instance was replaced; other calls are unaffected');
+    }
+  }
+
+  private onExit(inst: ActorInstance): void {
+    const known = this.instances.delete(inst);
+    inst.dead = true;
+    const i = this.idle.indexOf(inst);
+    if (i >= 0) this.idle.splice(i, 1);
+    if (inst.busy) {
+      inst.busy.reject(new StratusError('INTERNAL', `actor ${this.cfg.label} instance stopped while serving ${inst.busy.operation}`));
+      inst.busy = null;
+    }
+    if (known) {
+      this.cfg.hooks.instanceStopped(inst);
+      this.refill();
+    }
+  }
+
+  /** Keep `count` warm instances, and enough to serve a waiting queue. */
+  private refill(): void {
+    if (this.stopped) return;
+    const have = this.instances.size + this.spawning;
+    const want = Math.max(this.cfg.count, Math.min(this.cfg.maxInstances, have + this.queue.length));
+    for (let n = have; n < want; n++) this.spawn().catch((e) => this.cfg.hooks.log('error', e.message));
+  }
+
+  private kill(inst: ActorInstance): Promise<number> {
+    inst.dead = true;
+    const i = this.idle.indexOf(inst);
+    if (i >= 0) this.idle.splice(i, 1);
+    return inst.worker.terminate();
+  }
+
+  /** Enforce deadlines: terminate looping instances, expire queued calls. */
+  private sweep(now: number): void {
+    for (const inst of this.instances) {
+      const p = inst.busy;
+      if (p && p.deadline <= now && !inst.dead) {
+        inst.busy = null;
+        p.reject(new StratusError('TIMEOUT', `actor ${this.cfg.label} did not answer ${p.operation} within ${p.timeoutMs} ms; its instance was stopped and a fresh one started`,
+          'check the actor for endless loops or slow host calls, or raise the deadline (HostOptions.rpcTimeoutMs, `--timeout`)'));
+        void this.kill(inst);
+      }
+    }
+    if (this.queue.length > 0) {
+      const keep: Pending[] = [];
+      for (const p of this.queue) {
+        if (p.deadline <= now) {
+          p.reject(new StratusError('TIMEOUT', `actor ${this.cfg.label} did not answer ${p.operation} within ${p.timeoutMs} ms: all ${this.instances.size} instance(s) stayed busy`,
+            'raise maxInstances for this actor or the deadline (HostOptions.rpcTimeoutMs)'));
+        } else keep.push(p);
+      }
+      this.queue = keep;
+    }
+  }
+}

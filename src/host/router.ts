@@ -1,0 +1,118 @@
+// Where a guest's __host_call goes, and whether it is allowed (reference §1.6). Pure: it only
+// reads a snapshot of the host's tables, so every rule is testable without wasm or workers.
+import type { LinkDefinition } from './types.js';
+import type { StratusErrorCode } from './errors.js';
+
+export const LOGGING = 'wasmcloud:builtin:logging';
+export const NUMBERGEN = 'wasmcloud:builtin:numbergen';
+export const BUILTINS: readonly string[] = [LOGGING, NUMBERGEN];
+
+/** Claims-derived facts about an actor the router needs. */
+export interface RoutedActor {
+  id: string;
+  name: string;
+  caps: readonly string[];
+  callAlias?: string;
+}
+
+/** Read-only view of the host tables. */
+export interface RouteTables {
+  /** Running actor by public key. */
+  actorById(id: string): RoutedActor | undefined;
+  /** Running actor by call alias. */
+  actorByAlias(alias: string): RoutedActor | undefined;
+  link(actorId: string, contractId: string, linkName: string): LinkDefinition | undefined;
+  /** Whether the provider a link points at is running (matching its link name). */
+  providerRunning(providerId: string, linkName: string): boolean;
+}
+
+export type Route =
+  | { kind: 'builtin'; contractId: string }
+  | { kind: 'provider'; link: LinkDefinition }
+  | { kind: 'actor'; target: RoutedActor }
+  | { kind: 'denied'; code: StratusErrorCode; message: string };
+
+/** Flag for `stratus claims sign` that grants a contract id (mirrors wash, reference §3.6). */
+export function signFlagFor(contractId: string): string {
+  switch (contractId) {
+    case 'wasmcloud:keyvalue': return '--keyvalue';
+    case 'wasmcloud:messaging': return '--msg';
+    case 'wasmcloud:httpserver': return '--http_server';
+    case 'wasmcloud:httpclient': return '--http_client';
+    case 'wasmcloud:blobstore': return '--blob_store';
+    case 'wasmcloud:builtin:logging': return '--logging';
+    case 'wasmcloud:eventstreams': return '--events';
+    default: return `--cap ${contractId}`;
+  }
+}
+
+export function describeActor(a: { id: string; name: string }): string {
+  return `${a.id} (${a.name})`;
+}
+
+export function missingClaim(actor: RoutedActor, contractId: string): Route {
+  return {
+    kind: 'denied',
+    code: 'MISSING_CLAIM',
+    message: `Invocation not authorized: missing capability claim for ${contractId}: actor ${describeActor(actor)} is not signed with the ${contractId} capability; re-sign with \`stratus claims sign ${signFlagFor(contractId)}\``,
+  };
+}
+
+/** A public key of a module (actor) — 56 chars starting with M. */
+export function looksLikeActorKey(s: string): boolean {
+  return s.length === 56 && s[0] === 'M' && /^[A-Z2-7]+$/.test(s);
+}
+
+/** A capability contract id like `wasmcloud:keyvalue` (never a key or a call alias, which have no ':'). */
+function looksLikeContract(s: string): boolean {
+  return s.includes(':');
+}
+
+/**
+ * Resolve one host call. Order: builtins (claim required), provider contracts (claim, then link,
+ * then a running provider), then actors by public key or call alias (no claim needed).
+ */
+export function routeHostCall(tables: RouteTables, caller: RoutedActor, binding: string, namespace: string): Route {
+  if (BUILTINS.includes(namespace)) {
+    return caller.caps.includes(namespace) ? { kind: 'builtin', contractId: namespace } : missingClaim(caller, namespace);
+  }
+  const linkName = binding === '' ? 'default' : binding;
+  const link = tables.link(caller.id, namespace, linkName);
+  if (link || (looksLikeContract(namespace) && binding !== '')) {
+    if (!caller.caps.includes(namespace)) return missingClaim(caller, namespace);
+    if (!link) {
+      return {
+        kind: 'denied',
+        code: 'MISSING_LINK',
+        message: `Invocation not authorized: missing link definition for ${namespace} on ${linkName}: no link for ${caller.id} on ${namespace} link name '${linkName}'; create one with \`stratus ctl link put ${caller.id} <provider-id> ${namespace} --link-name ${linkName} [KEY=VALUE...]\``,
+      };
+    }
+    if (!tables.providerRunning(link.provider_id, link.link_name)) {
+      return {
+        kind: 'denied',
+        code: 'PROVIDER_NOT_RUNNING',
+        message: `provider ${link.provider_id} for ${namespace} (link name '${link.link_name}') is not running; start it (e.g. \`stratus up\` or \`stratus ctl start provider\`) — the link to actor ${caller.id} is in place`,
+      };
+    }
+    return { kind: 'provider', link };
+  }
+  const target = looksLikeActorKey(namespace) ? tables.actorById(namespace) : tables.actorByAlias(namespace);
+  if (target) return { kind: 'actor', target };
+  if (looksLikeContract(namespace)) {
+    // empty binding to a contract id: the caller meant a provider on the default link
+    return routeHostCall(tables, caller, 'default', namespace);
+  }
+  return {
+    kind: 'denied',
+    code: 'UNKNOWN_TARGET',
+    message: looksLikeActorKey(namespace)
+      ? `Could not identify suitable target for invocation: no actor with public key ${namespace} is running on this host; start it first`
+      : `Call alias not found: ${namespace}: no running actor is signed with call alias '${namespace}'; sign the target with \`stratus claims sign --call-alias ${namespace}\` and start it, or call it by public key`,
+  };
+}
+
+/** Provider → actor: the actor must hold a claim for the provider's contract (reference §4.4 step 7). */
+export function authorizeInbound(target: RoutedActor, originContractId: string): Route | undefined {
+  if (originContractId === '' || target.caps.includes(originContractId)) return undefined;
+  return missingClaim(target, originContractId);
+}
