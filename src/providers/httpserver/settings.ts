@@ -1,0 +1,124 @@
+// Turns httpserver link values into listener settings (reference §2.3). Pure: no I/O, so bad values
+// are rejected at link-put time with a message that says which value and how to fix it.
+import { LinkError } from '../../host/errors.js';
+import { linkValue } from '../link-values.js';
+
+export interface HttpServerSettings {
+  host: string;
+  port: number;
+  /** Largest request body accepted, in bytes; larger bodies get 413. */
+  maxContentLen: number;
+  /** Deadline for the actor to answer one request (ms); past it the client gets 503. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8000;
+export const DEFAULT_MAX_CONTENT_LEN = 10 * 1024 * 1024;
+
+/** Keys this provider understands (any case). */
+export const KNOWN_KEYS = ['address', 'port', 'max_content_len', 'timeout_ms', 'config_json', 'config_b64'] as const;
+
+const SIZE_SUFFIX: Record<string, number> = { '': 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+
+export function parsePort(text: string, what: string): number {
+  const t = text.trim();
+  if (!/^\d{1,5}$/.test(t) || Number(t) > 65535) {
+    throw new LinkError(`httpserver link value ${what}="${text}" is not a TCP port`, 'use a whole number between 1 and 65535, e.g. port=8080');
+  }
+  return Number(t);
+}
+
+/** `host:port`, `[v6]:port`, or a bare host (port then comes from `port` or the default). */
+export function parseAddress(text: string): { host: string; port?: number } {
+  const t = text.trim();
+  const bad = () => new LinkError(`httpserver link value address="${text}" is not a valid listen address`,
+    'use HOST:PORT, e.g. address=127.0.0.1:8080 or address=0.0.0.0:8080 or address=[::1]:8080');
+  if (t === '') throw bad();
+  if (t.startsWith('[')) {
+    const end = t.indexOf(']');
+    if (end < 0) throw bad();
+    const host = t.slice(1, end);
+    const rest = t.slice(end + 1);
+    if (rest === '') return { host };
+    if (!rest.startsWith(':')) throw bad();
+    return { host, port: parsePort(rest.slice(1), 'address') };
+  }
+  const colon = t.lastIndexOf(':');
+  if (colon < 0) return { host: t };
+  if (t.indexOf(':') !== colon) return { host: t }; // bare IPv6 without brackets and without port
+  const host = t.slice(0, colon);
+  if (host === '') throw bad();
+  return { host, port: parsePort(t.slice(colon + 1), 'address') };
+}
+
+export function parseSize(text: string, what: string): number {
+  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(text);
+  const mult = m ? SIZE_SUFFIX[m[2]!.toLowerCase()] : undefined;
+  if (!m || mult === undefined || Number(m[1]) <= 0) {
+    throw new LinkError(`httpserver link value ${what}="${text}" is not a size`, 'use a positive number of bytes, optionally with K, M or G, e.g. max_content_len=10M');
+  }
+  return Number(m[1]) * mult;
+}
+
+export function parseTimeout(text: string, what: string): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) <= 0 || Number(t) > 3_600_000) {
+    throw new LinkError(`httpserver link value ${what}="${text}" is not a timeout`, 'use a whole number of milliseconds between 1 and 3600000, e.g. timeout_ms=5000');
+  }
+  return Number(t);
+}
+
+/** Settings embedded as JSON in config_json / config_b64, as wasmCloud's httpserver accepts them. */
+function embeddedConfig(values: Record<string, string>): Record<string, string> {
+  const json = linkValue(values, 'config_json');
+  const b64 = linkValue(values, 'config_b64');
+  let text: string | undefined;
+  let what = 'config_json';
+  if (json !== undefined) text = json;
+  else if (b64 !== undefined) { text = Buffer.from(b64, 'base64').toString('utf8'); what = 'config_b64'; }
+  if (text === undefined) return {};
+  let parsed: unknown;
+  try { parsed = JSON.parse(text); } catch (e) {
+    throw new LinkError(`httpserver link value ${what} is not valid JSON (${(e as Error).message})`, 'e.g. config_json={"address":"127.0.0.1:8080"}');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new LinkError(`httpserver link value ${what} must be a JSON object`, 'e.g. config_json={"address":"127.0.0.1:8080"}');
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
+  return out;
+}
+
+/**
+ * Precedence: explicit link values over config_json/config_b64 over defaults. `port` overrides the
+ * port part of `address`; a bare `port` keeps the default loopback host (safe by default: bind
+ * 0.0.0.0 explicitly with `address` to expose it).
+ */
+export function parseHttpServerSettings(values: Record<string, string> | undefined, defaultTimeoutMs: number): HttpServerSettings {
+  const v = values ?? {};
+  const cfg = embeddedConfig(v);
+  const pick = (k: string) => linkValue(v, k) ?? linkValue(cfg, k);
+  let host = DEFAULT_HOST;
+  let port = DEFAULT_PORT;
+  const address = pick('address');
+  if (address !== undefined) {
+    const a = parseAddress(address);
+    host = a.host;
+    if (a.port !== undefined) port = a.port;
+  }
+  const p = pick('port');
+  if (p !== undefined) port = parsePort(p, 'port');
+  const mcl = pick('max_content_len');
+  const to = pick('timeout_ms');
+  return {
+    host,
+    port,
+    maxContentLen: mcl === undefined ? DEFAULT_MAX_CONTENT_LEN : parseSize(mcl, 'max_content_len'),
+    timeoutMs: to === undefined ? defaultTimeoutMs : parseTimeout(to, 'timeout_ms'),
+  };
+}
+
+export function sameSettings(a: HttpServerSettings, b: HttpServerSettings): boolean {
+  return a.host === b.host && a.port === b.port && a.maxContentLen === b.maxContentLen && a.timeoutMs === b.timeoutMs;
+}

@@ -1,0 +1,81 @@
+// Wire forms of the KeyValue operations (reference §2.4) and their dispatch onto a KvBackend.
+// Typed and self-contained so the generated codecs (src/codec/interfaces/) can replace it.
+import { StratusError } from '../../host/errors.js';
+import { packr, decode, asMap, asString, asInt, asStringArray, I32_MIN, I32_MAX, U32_MAX } from '../msgpack.js';
+import type { KvBackend } from './backend.js';
+
+export interface SetRequest { key: string; value: string; expires: number }
+export interface IncrementRequest { key: string; value: number }
+export interface ListAddRequest { listName: string; value: string }
+export interface ListRangeRequest { listName: string; start: number; stop: number }
+export interface SetAddRequest { setName: string; value: string }
+
+const EMPTY = new Uint8Array(0);
+
+function field(m: Record<string, unknown>, name: string, what: string): unknown {
+  if (!(name in m)) throw new StratusError('BAD_REQUEST', `${what}: missing field "${name}"`);
+  return m[name];
+}
+
+export const decoders = {
+  str(p: Uint8Array, what: string): string { return asString(decode(p, what), what); },
+  strList(p: Uint8Array, what: string): string[] { return asStringArray(decode(p, what), what); },
+  set(p: Uint8Array): SetRequest {
+    const m = asMap(decode(p, 'SetRequest'), 'SetRequest');
+    return {
+      key: asString(field(m, 'key', 'SetRequest'), 'SetRequest.key'),
+      value: asString(field(m, 'value', 'SetRequest'), 'SetRequest.value'),
+      // expires is required in the Smithy model, but a missing one harmlessly means "never"
+      expires: m.expires === undefined || m.expires === null ? 0 : asInt(m.expires, 'SetRequest.expires', 0, U32_MAX),
+    };
+  },
+  increment(p: Uint8Array): IncrementRequest {
+    const m = asMap(decode(p, 'IncrementRequest'), 'IncrementRequest');
+    return {
+      key: asString(field(m, 'key', 'IncrementRequest'), 'IncrementRequest.key'),
+      value: asInt(field(m, 'value', 'IncrementRequest'), 'IncrementRequest.value', I32_MIN, I32_MAX),
+    };
+  },
+  listItem(p: Uint8Array, what: string): ListAddRequest {
+    const m = asMap(decode(p, what), what);
+    return { listName: asString(field(m, 'listName', what), `${what}.listName`), value: asString(field(m, 'value', what), `${what}.value`) };
+  },
+  listRange(p: Uint8Array): ListRangeRequest {
+    const m = asMap(decode(p, 'ListRangeRequest'), 'ListRangeRequest');
+    return {
+      listName: asString(field(m, 'listName', 'ListRangeRequest'), 'ListRangeRequest.listName'),
+      start: asInt(field(m, 'start', 'ListRangeRequest'), 'ListRangeRequest.start', I32_MIN, I32_MAX),
+      stop: asInt(field(m, 'stop', 'ListRangeRequest'), 'ListRangeRequest.stop', I32_MIN, I32_MAX),
+    };
+  },
+  setItem(p: Uint8Array, what: string): SetAddRequest {
+    const m = asMap(decode(p, what), what);
+    return { setName: asString(field(m, 'setName', what), `${what}.setName`), value: asString(field(m, 'value', what), `${what}.value`) };
+  },
+};
+
+const enc = (v: unknown): Uint8Array => packr.pack(v);
+
+type Handler = (b: KvBackend, p: Uint8Array) => Promise<Uint8Array>;
+
+/** Operation name -> decode, run, encode. Outputs are bare scalars/arrays except Get's map. */
+export const KEYVALUE_OPERATIONS: Record<string, Handler> = {
+  'KeyValue.Get': async (b, p) => {
+    const r = await b.get(decoders.str(p, 'KeyValue.Get key'));
+    return enc({ value: r.value, exists: r.exists });
+  },
+  'KeyValue.Set': async (b, p) => { const r = decoders.set(p); await b.set(r.key, r.value, r.expires); return EMPTY; },
+  'KeyValue.Del': async (b, p) => enc(await b.del(decoders.str(p, 'KeyValue.Del key'))),
+  'KeyValue.Contains': async (b, p) => enc(await b.contains(decoders.str(p, 'KeyValue.Contains key'))),
+  'KeyValue.Increment': async (b, p) => { const r = decoders.increment(p); return enc(await b.increment(r.key, r.value)); },
+  'KeyValue.ListAdd': async (b, p) => { const r = decoders.listItem(p, 'ListAddRequest'); return enc(await b.listAdd(r.listName, r.value)); },
+  'KeyValue.ListDel': async (b, p) => { const r = decoders.listItem(p, 'ListDelRequest'); return enc(await b.listDel(r.listName, r.value)); },
+  'KeyValue.ListRange': async (b, p) => { const r = decoders.listRange(p); return enc(await b.listRange(r.listName, r.start, r.stop)); },
+  'KeyValue.ListClear': async (b, p) => enc(await b.listClear(decoders.str(p, 'KeyValue.ListClear listName'))),
+  'KeyValue.SetAdd': async (b, p) => { const r = decoders.setItem(p, 'SetAddRequest'); return enc(await b.setAdd(r.setName, r.value)); },
+  'KeyValue.SetDel': async (b, p) => { const r = decoders.setItem(p, 'SetDelRequest'); return enc(await b.setDel(r.setName, r.value)); },
+  'KeyValue.SetQuery': async (b, p) => enc(await b.setQuery(decoders.str(p, 'KeyValue.SetQuery setName'))),
+  'KeyValue.SetUnion': async (b, p) => enc(await b.setUnion(decoders.strList(p, 'KeyValue.SetUnion keys'))),
+  'KeyValue.SetIntersection': async (b, p) => enc(await b.setIntersection(decoders.strList(p, 'KeyValue.SetIntersection keys'))),
+  'KeyValue.SetClear': async (b, p) => enc(await b.setClear(decoders.str(p, 'KeyValue.SetClear setName'))),
+};

@@ -1,0 +1,98 @@
+// wasmcloud:keyvalue: each linked actor gets the backend and bucket its link values name.
+import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHost } from '../../host/types.js';
+import { StratusError } from '../../host/errors.js';
+import { unknownKeys } from '../link-values.js';
+import type { KvBackend } from './backend.js';
+import { KEYVALUE_OPERATIONS } from './codec.js';
+import { openBackend } from './open-backend.js';
+import { KNOWN_KEYS, parseKvSettings, sameKvSettings, type KvSettings } from './settings.js';
+
+export const KEYVALUE_CONTRACT = 'wasmcloud:keyvalue';
+
+interface Bound { link: LinkDefinition; settings: KvSettings; backend: KvBackend }
+
+export class KeyValueProvider implements CapabilityProvider {
+  readonly contractId = KEYVALUE_CONTRACT;
+  readonly name = 'keyvalue';
+  private host?: ProviderHost;
+  private readonly bound = new Map<string, Bound>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly id: string, readonly linkName: string = 'default') {}
+
+  async start(host: ProviderHost): Promise<void> {
+    this.host = host;
+  }
+
+  putLink(link: LinkDefinition): Promise<void> {
+    return this.serial(async () => {
+      const host = this.requireHost();
+      const settings = parseKvSettings(link.values);
+      const extra = unknownKeys(link.values, KNOWN_KEYS);
+      if (extra.length > 0) host.log('warn', `keyvalue: ignoring unknown link value(s) ${extra.join(', ')} for actor ${link.actor_id}`);
+      const existing = this.bound.get(link.actor_id);
+      if (existing && sameKvSettings(existing.settings, settings)) { existing.link = link; return; }
+      // Open the new backend first: a bad re-put leaves the old link working.
+      const backend = await openBackend(settings, { dataDir: host.dataDir, commandTimeoutMs: host.rpcTimeoutMs });
+      this.bound.set(link.actor_id, { link, settings, backend });
+      if (existing) await existing.backend.close();
+      host.log('info', `keyvalue: actor ${link.actor_id} uses ${settings.backend}${settings.bucket ? ` bucket "${settings.bucket}"` : ''}`);
+    });
+  }
+
+  deleteLink(link: LinkDefinition): Promise<void> {
+    return this.serial(async () => {
+      const b = this.bound.get(link.actor_id);
+      if (!b) return;
+      this.bound.delete(link.actor_id);
+      await b.backend.close();
+    });
+  }
+
+  async handle(ctx: InvocationContext, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+    const b = this.bound.get(ctx.actorId);
+    if (!b) {
+      throw new StratusError('MISSING_LINK', `actor ${ctx.actorId} has no wasmcloud:keyvalue link on link name "${this.linkName}" at this provider`,
+        'put a link definition for the actor and wasmcloud:keyvalue first');
+    }
+    const op = KEYVALUE_OPERATIONS[operation];
+    if (!op) {
+      throw new StratusError('BAD_REQUEST', `wasmcloud:keyvalue has no operation "${operation}"`,
+        `supported: ${Object.keys(KEYVALUE_OPERATIONS).join(', ')}`);
+    }
+    return op(b.backend, payload);
+  }
+
+  /** The backend serving an actor (tests, benchmarks). */
+  backendFor(actorId: string): KvBackend | undefined {
+    return this.bound.get(actorId)?.backend;
+  }
+
+  async health(): Promise<{ healthy: boolean; message?: string }> {
+    const sick: string[] = [];
+    for (const [actorId, b] of this.bound) {
+      const h = await b.backend.health();
+      if (!h.healthy) sick.push(`actor ${actorId}: ${h.message ?? 'unhealthy'}`);
+    }
+    return sick.length ? { healthy: false, message: sick.join('; ') } : { healthy: true, message: `${this.bound.size} link(s)` };
+  }
+
+  async shutdown(): Promise<void> {
+    await this.serial(async () => {
+      const all = [...this.bound.values()];
+      this.bound.clear();
+      for (const b of all) await b.backend.close();
+    });
+  }
+
+  private requireHost(): ProviderHost {
+    if (!this.host) throw new StratusError('PROVIDER_NOT_RUNNING', 'keyvalue provider received a link before start()');
+    return this.host;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
