@@ -1,0 +1,67 @@
+// Guest side of the wasmbus ABI: `__guest_call` (re-exported by every actor) looks up the
+// handler registered for "Service.Method" and answers through __guest_response/__guest_error.
+import { __guest_request, __guest_response, __guest_error } from "./abi";
+import { Result, ok, err, ErrorKind } from "./result";
+import { Reader, Writer } from "./msgpack";
+
+/** A raw operation handler: msgpack payload in, msgpack payload out. */
+export type Handler = (payload: Uint8Array) => Result<Uint8Array>;
+
+const handlers = new Map<string, Handler>();
+
+/** Registers the handler for one operation, e.g. "HttpServer.HandleRequest". Re-registering replaces it. */
+export function registerHandler(operation: string, handler: Handler): void {
+  handlers.set(operation, handler);
+}
+
+export function hasHandler(operation: string): bool {
+  return handlers.has(operation);
+}
+
+// Default `Actor.HealthRequest` (reference §2.7): the input must be a msgpack map
+// (`80` or `{placeholder:true}`); the answer is `{healthy:true}` = 81 a7 "healthy" c3.
+function defaultHealth(payload: Uint8Array): Result<Uint8Array> {
+  const r = new Reader(payload);
+  const n = r.mapHeader();
+  for (let i = 0; i < n * 2 && r.ok; i++) r.skip();
+  r.finish();
+  if (!r.ok) return err<Uint8Array>(ErrorKind.Deserialization, "message 'HealthRequest': " + r.error!);
+  const w = new Writer(16);
+  w.mapHeader(1);
+  w.str("healthy");
+  w.bool(true);
+  return ok<Uint8Array>(w.toBytes());
+}
+
+function respondError(text: string): i32 {
+  const bytes = String.UTF8.encode(text);
+  __guest_error(changetype<usize>(bytes), <usize>bytes.byteLength);
+  return 0;
+}
+
+/** The actor entry point. Actors re-export it: `export { __guest_call } from "@stratus/actor-as"`. */
+export function __guest_call(opLen: i32, payloadLen: i32): i32 {
+  const opBuf = new ArrayBuffer(opLen);
+  const payload = new Uint8Array(payloadLen);
+  __guest_request(changetype<usize>(opBuf), payload.dataStart);
+  const operation = String.UTF8.decode(opBuf);
+
+  let handler: Handler | null = null;
+  if (handlers.has(operation)) handler = handlers.get(operation);
+  else if (operation == "Actor.HealthRequest") handler = defaultHealth;
+  if (handler === null) {
+    return respondError("Guest call failed for method " + operation + ": method not handled " + operation);
+  }
+  const result = handler(payload);
+  if (!result.ok) {
+    return respondError("Guest call failed for method " + operation + ": " + result.message);
+  }
+  const out = result.value;
+  __guest_response(out.dataStart, <usize>out.length);
+  return 1;
+}
+
+/** Marks the module as a wasmbus-rpc actor (reference §1.3); returns 1 like wasmbus-rpc ≥0.6. */
+export function __wasmbus_rpc_version(): i32 {
+  return 1;
+}

@@ -1,0 +1,139 @@
+// A small JSON writer that renders straight into UTF-8 bytes, so handlers can answer JSON
+// without string concatenation and without any import (no JSON host shims, cf. the TinyGo seed).
+
+export class JsonWriter {
+  private buf: ArrayBuffer;
+  private pos: i32 = 0;
+  // One entry per open container: true once it holds a value (a comma is due before the next).
+  private stack: Array<bool> = new Array<bool>();
+  private afterKey: bool = false;
+
+  /** `keySeparator` is ":" (compact) or ": " (e.g. `{"counter": 1}`). */
+  constructor(private keySeparator: string = ":", capacity: i32 = 64) {
+    this.buf = new ArrayBuffer(capacity < 8 ? 8 : capacity);
+  }
+
+  private ensure(n: i32): void {
+    const need = this.pos + n;
+    const cap = this.buf.byteLength;
+    if (need <= cap) return;
+    let next = cap << 1;
+    while (next < need) next <<= 1;
+    const grown = new ArrayBuffer(next);
+    memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.pos);
+    this.buf = grown;
+  }
+
+  private byte(b: u8): void {
+    this.ensure(1);
+    store<u8>(changetype<usize>(this.buf) + <usize>this.pos, b);
+    this.pos += 1;
+  }
+
+  private ascii(s: string): void {
+    for (let i = 0; i < s.length; i++) this.byte(<u8>s.charCodeAt(i));
+  }
+
+  // Writes a comma when a value follows another one in the same container.
+  private beforeValue(): void {
+    if (this.afterKey) { this.afterKey = false; return; }
+    const n = this.stack.length;
+    if (n > 0) {
+      if (this.stack[n - 1]) this.byte(0x2c);
+      this.stack[n - 1] = true;
+    }
+  }
+
+  beginObject(): JsonWriter { this.beforeValue(); this.byte(0x7b); this.stack.push(false); return this; }
+  endObject(): JsonWriter { this.stack.pop(); this.byte(0x7d); return this; }
+  beginArray(): JsonWriter { this.beforeValue(); this.byte(0x5b); this.stack.push(false); return this; }
+  endArray(): JsonWriter { this.stack.pop(); this.byte(0x5d); return this; }
+
+  key(name: string): JsonWriter {
+    this.beforeValue();
+    this.quoted(name);
+    this.ascii(this.keySeparator);
+    this.afterKey = true;
+    return this;
+  }
+
+  string(s: string): JsonWriter { this.beforeValue(); this.quoted(s); return this; }
+  bool(v: bool): JsonWriter { this.beforeValue(); this.ascii(v ? "true" : "false"); return this; }
+  null(): JsonWriter { this.beforeValue(); this.ascii("null"); return this; }
+
+  int(v: i64): JsonWriter {
+    this.beforeValue();
+    if (v < 0) {
+      this.byte(0x2d);
+      // -(i64.MIN) overflows; go through u64
+      this.digits(<u64>0 - <u64>v);
+    } else this.digits(<u64>v);
+    return this;
+  }
+
+  uint(v: u64): JsonWriter { this.beforeValue(); this.digits(v); return this; }
+
+  /** Finite floats only; NaN/Infinity become null as JSON has no spelling for them. */
+  float(v: f64): JsonWriter {
+    this.beforeValue();
+    if (!isFinite(v)) { this.ascii("null"); return this; }
+    this.ascii(v.toString());
+    return this;
+  }
+
+  private digits(v: u64): void {
+    if (v == 0) { this.byte(0x30); return; }
+    let tmp = v;
+    let n = 0;
+    while (tmp > 0) { tmp /= 10; n++; }
+    this.ensure(n);
+    const base = changetype<usize>(this.buf) + <usize>this.pos;
+    for (let i = n - 1; i >= 0; i--) {
+      store<u8>(base + <usize>i, <u8>(0x30 + <u8>(v % 10)));
+      v /= 10;
+    }
+    this.pos += n;
+  }
+
+  private quoted(s: string): void {
+    this.byte(0x22);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c == 0x22) { this.byte(0x5c); this.byte(0x22); }
+      else if (c == 0x5c) { this.byte(0x5c); this.byte(0x5c); }
+      else if (c == 0x0a) { this.byte(0x5c); this.byte(0x6e); }
+      else if (c == 0x0d) { this.byte(0x5c); this.byte(0x72); }
+      else if (c == 0x09) { this.byte(0x5c); this.byte(0x74); }
+      else if (c < 0x20) { this.ascii("\\u00"); this.hex(<u8>(c >> 4)); this.hex(<u8>(c & 0xf)); }
+      else if (c < 0x80) this.byte(<u8>c);
+      else if (c < 0x800) { this.byte(<u8>(0xc0 | (c >> 6))); this.byte(<u8>(0x80 | (c & 0x3f))); }
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+        const lo = s.charCodeAt(i + 1);
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+        this.byte(<u8>(0xf0 | (cp >> 18)));
+        this.byte(<u8>(0x80 | ((cp >> 12) & 0x3f)));
+        this.byte(<u8>(0x80 | ((cp >> 6) & 0x3f)));
+        this.byte(<u8>(0x80 | (cp & 0x3f)));
+      } else {
+        this.byte(<u8>(0xe0 | (c >> 12)));
+        this.byte(<u8>(0x80 | ((c >> 6) & 0x3f)));
+        this.byte(<u8>(0x80 | (c & 0x3f)));
+      }
+    }
+    this.byte(0x22);
+  }
+
+  private hex(n: u8): void { this.byte(n < 10 ? 0x30 + n : 0x57 + n); }
+
+  /** The JSON text as UTF-8 bytes (e.g. an HTTP body). */
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(this.pos);
+    memory.copy(out.dataStart, changetype<usize>(this.buf), <usize>this.pos);
+    return out;
+  }
+
+  toString(): string {
+    return String.UTF8.decodeUnsafe(changetype<usize>(this.buf), <usize>this.pos, false);
+  }
+}

@@ -1,0 +1,290 @@
+// Emits AssemblyScript guest bindings for one interface: classes with msgpack encode/decode
+// for every structure (maps keyed by wire name, optional fields omitted), senders for every
+// service (provider link or actor-to-actor) and receiver registration for actor-receive services.
+import type { InterfaceModel, Member, Primitive, Service } from './model.js';
+import { resolve } from './model.js';
+import { jsdoc, lowerFirst } from './names.js';
+
+const AS_PRIM: Record<Primitive, { type: string; zero: string; enc: (x: string) => string; dec: string }> = {
+  String: { type: 'string', zero: '""', enc: (x) => `w.str(${x})`, dec: 'r.str()' },
+  Boolean: { type: 'bool', zero: 'false', enc: (x) => `w.bool(${x})`, dec: 'r.bool()' },
+  Blob: { type: 'Uint8Array', zero: 'new Uint8Array(0)', enc: (x) => `w.bin(${x})`, dec: 'r.bin()' },
+  I8: { type: 'i8', zero: '0', enc: (x) => `w.int(<i64>${x})`, dec: 'r.i8()' },
+  I16: { type: 'i16', zero: '0', enc: (x) => `w.int(<i64>${x})`, dec: 'r.i16()' },
+  I32: { type: 'i32', zero: '0', enc: (x) => `w.int(<i64>${x})`, dec: 'r.i32()' },
+  I64: { type: 'i64', zero: '0', enc: (x) => `w.int(${x})`, dec: 'r.i64()' },
+  U8: { type: 'u8', zero: '0', enc: (x) => `w.uint(<u64>${x})`, dec: 'r.u8v()' },
+  U16: { type: 'u16', zero: '0', enc: (x) => `w.uint(<u64>${x})`, dec: 'r.u16()' },
+  U32: { type: 'u32', zero: '0', enc: (x) => `w.uint(<u64>${x})`, dec: 'r.u32()' },
+  U64: { type: 'u64', zero: '0', enc: (x) => `w.uint(${x})`, dec: 'r.u64()' },
+  F32: { type: 'f32', zero: '0', enc: (x) => `w.f32(${x})`, dec: 'r.f32()' },
+  F64: { type: 'f64', zero: '0', enc: (x) => `w.f64(${x})`, dec: 'r.f64()' },
+};
+
+class AsTypes {
+  constructor(private model: InterfaceModel) {}
+
+  type(name: string): string {
+    const r = resolve(this.model, name);
+    if ('primitive' in r) return AS_PRIM[r.primitive].type;
+    const s = r.shape;
+    if (s.kind === 'list') return `Array<${this.type(s.member)}>`;
+    if (s.kind === 'map') return `Map<${this.type(s.key)}, ${this.type(s.value)}>`;
+    return s.name;
+  }
+
+  zero(name: string): string {
+    const r = resolve(this.model, name);
+    if ('primitive' in r) return AS_PRIM[r.primitive].zero;
+    return `new ${this.type(name)}()`;
+  }
+
+  isReference(name: string): boolean {
+    const r = resolve(this.model, name);
+    return !('primitive' in r) || r.primitive === 'String' || r.primitive === 'Blob';
+  }
+
+  enc(name: string, x: string): string {
+    const r = resolve(this.model, name);
+    if ('primitive' in r) return AS_PRIM[r.primitive].enc(x);
+    if (r.shape.kind === 'structure') return `${x}.encode(w)`;
+    return `encode${r.shape.name}(w, ${x})`;
+  }
+
+  dec(name: string): string {
+    const r = resolve(this.model, name);
+    if ('primitive' in r) return AS_PRIM[r.primitive].dec;
+    if (r.shape.kind === 'structure') return `${r.shape.name}.decode(r)`;
+    return `decode${r.shape.name}(r)`;
+  }
+}
+
+function structure(t: AsTypes, name: string, doc: string | undefined, members: Member[]): string {
+  const out: string[] = [];
+  out.push(`${jsdoc(doc)}export class ${name} {`);
+  for (const m of members) {
+    out.push(jsdoc(m.doc, '  ').trimEnd());
+    if (m.required) out.push(`  ${m.name}: ${t.type(m.target)} = ${t.zero(m.target)};`);
+    else if (t.isReference(m.target)) out.push(`  ${m.name}: ${t.type(m.target)} | null = null;`);
+    else {
+      out.push(`  ${m.name}: ${t.type(m.target)} = ${t.zero(m.target)};`);
+      out.push(`  /** Whether \`${m.name}\` is present (optional field). */`);
+      out.push(`  has${m.name[0].toUpperCase()}${m.name.slice(1)}: bool = false;`);
+    }
+  }
+  const present = (m: Member) => (t.isReference(m.target) ? `this.${m.name} !== null` : `this.has${m.name[0].toUpperCase()}${m.name.slice(1)}`);
+  out.push('');
+  out.push('  encode(w: Writer): void {');
+  const required = members.filter((m) => m.required).length;
+  const optional = members.filter((m) => !m.required);
+  if (optional.length === 0) out.push(`    w.mapHeader(${required});`);
+  else {
+    out.push(`    let n: u32 = ${required};`);
+    for (const m of optional) out.push(`    if (${present(m)}) n++;`);
+    out.push('    w.mapHeader(n);');
+  }
+  for (const m of members) {
+    if (m.required) {
+      out.push(`    w.str(${JSON.stringify(m.wireName)});`);
+      out.push(`    ${t.enc(m.target, `this.${m.name}`)};`);
+    } else if (t.isReference(m.target)) {
+      out.push(`    const ${m.name} = this.${m.name};`);
+      out.push(`    if (${m.name} !== null) {`);
+      out.push(`      w.str(${JSON.stringify(m.wireName)});`);
+      out.push(`      ${t.enc(m.target, m.name)};`);
+      out.push('    }');
+    } else {
+      out.push(`    if (${present(m)}) {`);
+      out.push(`      w.str(${JSON.stringify(m.wireName)});`);
+      out.push(`      ${t.enc(m.target, `this.${m.name}`)};`);
+      out.push('    }');
+    }
+  }
+  out.push('  }');
+  out.push('');
+  out.push(`  static decode(r: Reader): ${name} {`);
+  out.push(`    const v = new ${name}();`);
+  out.push('    const n = r.mapHeader();');
+  if (members.some((m) => m.required)) out.push('    let seen: u32 = 0;');
+  out.push('    for (let i = 0; i < n && r.ok; i++) {');
+  out.push('      const key = r.str();');
+  members.forEach((m, i) => {
+    const kw = i === 0 ? 'if' : '} else if';
+    out.push(`      ${kw} (key == ${JSON.stringify(m.wireName)}) {`);
+    if (m.required) {
+      out.push(`        v.${m.name} = ${t.dec(m.target)};`);
+      out.push(`        seen |= ${1 << i};`);
+    } else if (t.isReference(m.target)) {
+      out.push(`        if (!r.tryNil()) v.${m.name} = ${t.dec(m.target)};`);
+    } else {
+      out.push(`        if (!r.tryNil()) { v.${m.name} = ${t.dec(m.target)}; v.has${m.name[0].toUpperCase()}${m.name.slice(1)} = true; }`);
+    }
+  });
+  out.push(members.length ? '      } else r.skip();' : '      r.skip();');
+  out.push('    }');
+  members.forEach((m, i) => {
+    if (m.required) out.push(`    if (r.ok && (seen & ${1 << i}) == 0) r.fail("missing field \`${m.wireName}\`");`);
+  });
+  out.push('    return v;');
+  out.push('  }');
+  out.push('}');
+  return out.filter((l) => l !== '').join('\n').replace(/\n {2}encode\(/, '\n\n  encode(').replace(/\n {2}static decode\(/, '\n\n  static decode(') + '\n';
+}
+
+function sender(t: AsTypes, svc: Service): string {
+  const cls = `${svc.name}Sender`;
+  const out: string[] = [];
+  const how = svc.providerReceive
+    ? `Calls a \`${svc.contractId}\` provider over the link named \`binding\` (default "default").`
+    : `Calls an actor implementing ${svc.name}; use \`${cls}.toActor(publicKeyOrCallAlias)\`.`;
+  out.push(`/** ${how} */`);
+  out.push(`export class ${cls} {`);
+  out.push(`  constructor(public binding: string = "default", public namespace: string = ${svc.name}Contract) {}`);
+  out.push('');
+  out.push('  /** Actor-to-actor: target is a public key (M...) or a call alias. */');
+  out.push(`  static toActor(target: string): ${cls} {`);
+  out.push(`    return new ${cls}("", target);`);
+  out.push('  }');
+  for (const op of svc.operations) {
+    const outType = op.output ? t.type(op.output) : 'Unit';
+    out.push('');
+    out.push(jsdoc(op.doc, '  ').trimEnd());
+    out.push(`  ${lowerFirst(op.name)}(${op.input ? `input: ${t.type(op.input)}` : ''}): Result<${outType}> {`);
+    if (op.input) {
+      out.push('    const w = new Writer();');
+      out.push(`    ${t.enc(op.input, 'input')};`);
+      out.push(`    const res = hostCall(this.binding, this.namespace, "${svc.name}.${op.name}", w.toBytes());`);
+    } else {
+      out.push(`    const res = hostCall(this.binding, this.namespace, "${svc.name}.${op.name}", new Uint8Array(0));`);
+    }
+    out.push(`    if (!res.ok) return err<${outType}>(res.error!.kind, res.error!.message);`);
+    if (op.output) {
+      out.push('    const r = new Reader(res.value);');
+      out.push(`    const out = ${t.dec(op.output)};`);
+      out.push('    r.finish();');
+      out.push(`    if (!r.ok) return err<${outType}>(ErrorKind.Deserialization, "response to ${op.name}: " + r.error!);`);
+      out.push(`    return ok<${outType}>(out);`);
+    } else {
+      out.push('    return ok<Unit>(UNIT);');
+    }
+    out.push('  }');
+  }
+  out.push('}');
+  return out.filter((l) => l !== '' || true).join('\n').replace(/\n\n+/g, '\n\n').replace(/\n\s*\n(\s*\/\*\*)/g, '\n\n$1') + '\n';
+}
+
+function receiver(t: AsTypes, svc: Service): string {
+  const out: string[] = [];
+  for (const op of svc.operations) {
+    const outType = op.output ? t.type(op.output) : 'Unit';
+    const fnType = `(${op.input ? `input: ${t.type(op.input)}` : ''}) => Result<${outType}>`;
+    const slot = `_${svc.name}_${op.name}`;
+    out.push(`let ${slot}: (${fnType}) | null = null;`);
+    out.push('');
+    out.push(`function dispatch${svc.name}${op.name}(payload: Uint8Array): Result<Uint8Array> {`);
+    if (op.input) {
+      out.push('  const r = new Reader(payload);');
+      out.push(`  const input = ${t.dec(op.input)};`);
+      out.push('  r.finish();');
+      out.push(`  if (!r.ok) return err<Uint8Array>(ErrorKind.Deserialization, "message '${op.name}': " + r.error!);`);
+    }
+    out.push(`  const handler = ${slot};`);
+    out.push(`  if (handler === null) return err<Uint8Array>(ErrorKind.Guest, "method not handled ${svc.name}.${op.name}");`);
+    out.push(`  const res = handler(${op.input ? 'input' : ''});`);
+    out.push('  if (!res.ok) return err<Uint8Array>(res.error!.kind, res.error!.message);');
+    if (op.output) {
+      out.push('  const w = new Writer();');
+      out.push(`  ${t.enc(op.output, 'res.value')};`);
+      out.push('  return ok<Uint8Array>(w.toBytes());');
+    } else out.push('  return ok<Uint8Array>(new Uint8Array(0));');
+    out.push('}');
+    out.push('');
+  }
+  out.push(`/** Registers this actor's handlers for ${svc.name} (${svc.contractId}). */`);
+  out.push(`export class ${svc.name}Receiver {`);
+  svc.operations.forEach((op, i) => {
+    const outType = op.output ? t.type(op.output) : 'Unit';
+    const fnType = `(${op.input ? `input: ${t.type(op.input)}` : ''}) => Result<${outType}>`;
+    if (i > 0) out.push('');
+    out.push(jsdoc(op.doc, '  ').trimEnd() || `  /** Handles ${svc.name}.${op.name}. */`);
+    out.push(`  static ${lowerFirst(op.name)}(handler: ${fnType}): void {`);
+    out.push(`    _${svc.name}_${op.name} = handler;`);
+    out.push(`    registerHandler("${svc.name}.${op.name}", dispatch${svc.name}${op.name});`);
+    out.push('  }');
+  });
+  out.push('}');
+  return out.join('\n') + '\n';
+}
+
+export interface AsGenOptions {
+  /** Module the generated file imports the SDK from: "../sdk" inside the SDK, "@stratus/actor-as" elsewhere. */
+  sdkImport: string;
+  /** Shown in the header, e.g. "interfaces/keyvalue.smithy". */
+  sourceLabel: string;
+}
+
+/** AssemblyScript source for one interface model. */
+export function generateAssemblyScript(model: InterfaceModel, opts: AsGenOptions): string {
+  const t = new AsTypes(model);
+  const parts: string[] = [];
+  parts.push(`// Generated by \`stratus gen\` from ${opts.sourceLabel} (namespace ${model.namespace}). Do not edit.`);
+  const needsReceiver = model.services.some((s) => s.actorReceive);
+  const imports = ['Writer', 'Reader', 'Result', 'ok', 'err', 'ErrorKind', 'hostCall', 'Unit', 'UNIT'];
+  if (needsReceiver) imports.push('registerHandler');
+  parts.push(`import { ${imports.join(', ')} } from ${JSON.stringify(opts.sdkImport)};`);
+  parts.push('');
+  for (const svc of model.services) {
+    if (svc.protocol !== '0') throw new Error(`${model.source}: service ${svc.name} uses protocol "${svc.protocol}"; only msgpack (protocol "0") is supported`);
+    parts.push(`${jsdoc(svc.doc)}export const ${svc.name}Contract = ${JSON.stringify(svc.contractId)};`);
+  }
+  for (const s of model.shapes.values()) {
+    if (s.kind === 'structure') { parts.push(''); parts.push(structure(t, s.name, s.doc, s.members).trimEnd()); }
+    else if (s.kind === 'list') {
+      const ty = t.type(s.name);
+      parts.push('');
+      parts.push(`${jsdoc(s.doc)}export type ${s.name} = ${ty};`);
+      parts.push('');
+      parts.push(`function encode${s.name}(w: Writer, v: ${ty}): void {`);
+      parts.push('  w.arrayHeader(<u32>v.length);');
+      parts.push(`  for (let i = 0; i < v.length; i++) ${t.enc(s.member, 'v[i]')};`);
+      parts.push('}');
+      parts.push('');
+      parts.push(`function decode${s.name}(r: Reader): ${ty} {`);
+      parts.push('  const n = r.arrayHeader();');
+      parts.push(`  const out = new ${ty}();`);
+      parts.push(`  for (let i = 0; i < n && r.ok; i++) out.push(${t.dec(s.member)});`);
+      parts.push('  return out;');
+      parts.push('}');
+    } else if (s.kind === 'map') {
+      const ty = t.type(s.name);
+      parts.push('');
+      parts.push(`${jsdoc(s.doc)}export type ${s.name} = ${ty};`);
+      parts.push('');
+      parts.push(`function encode${s.name}(w: Writer, v: ${ty}): void {`);
+      parts.push('  const keys = v.keys();');
+      parts.push('  w.mapHeader(<u32>keys.length);');
+      parts.push('  for (let i = 0; i < keys.length; i++) {');
+      parts.push('    const k = keys[i];');
+      parts.push(`    ${t.enc(s.key, 'k')};`);
+      parts.push(`    ${t.enc(s.value, 'v.get(k)')};`);
+      parts.push('  }');
+      parts.push('}');
+      parts.push('');
+      parts.push(`function decode${s.name}(r: Reader): ${ty} {`);
+      parts.push('  const n = r.mapHeader();');
+      parts.push(`  const out = new ${ty}();`);
+      parts.push('  for (let i = 0; i < n && r.ok; i++) {');
+      parts.push(`    const k = ${t.dec(s.key)};`);
+      parts.push(`    out.set(k, ${t.dec(s.value)});`);
+      parts.push('  }');
+      parts.push('  return out;');
+      parts.push('}');
+    }
+  }
+  for (const svc of model.services) {
+    parts.push('');
+    parts.push(sender(t, svc).trimEnd());
+    if (svc.actorReceive) { parts.push(''); parts.push(receiver(t, svc).trimEnd()); }
+  }
+  return parts.join('\n') + '\n';
+}
