@@ -9,6 +9,7 @@ import type { ControlPaths } from './paths.js';
 import { sameLink, type AppRecord, type StateStore } from './state-store.js';
 import { linkContract, parseManifest, type AppManifest } from './manifest.js';
 import { readActorClaims } from '../claims/verify.js';
+import { computeModuleHash } from '../claims/hash.js';
 
 export interface ControllerDeps {
   host: HostApi;
@@ -237,6 +238,13 @@ export class HostController {
     const before = new Set(this.d.host.inventory().actors.map((a) => a.id));
     const peek = peekActorId(bytes);
     if (peek && before.has(peek)) {
+      const saved = this.d.store.get().actors.find((a) => a.id === peek);
+      if (saved && moduleHashOf(readFileSync(saved.file)) !== moduleHashOf(bytes)) {
+        // Rebuilt from changed sources: replace the running module (same key, new code).
+        this.d.log('info', `actor ${peek} changed; replacing the running module`);
+        await this.d.host.stopActor(peek);
+        return this.startActorBytes(bytes, file, count);
+      }
       const running = this.d.host.inventory().actors.find((a) => a.id === peek)!;
       return running.count === count ? running : this.scaleActor(peek, count);
     }
@@ -298,6 +306,14 @@ function peekActorId(bytes: Uint8Array): string | undefined {
     return readActorClaims(bytes)?.claims.sub;
   } catch {
     return undefined;
+  }
+}
+
+function moduleHashOf(bytes: Uint8Array): string {
+  try {
+    return computeModuleHash(bytes);
+  } catch {
+    return '';
   }
 }
 

@@ -1,0 +1,190 @@
+// HTTP kvcounter throughput: Stratus (host + httpserver + keyvalue + AssemblyScript kvcounter)
+// versus a bare Node http server doing the same work, measured with wrk in the same run.
+//   node dist/bench/http.js [--duration 5] [--connections 32]
+// Pairs: lmdb default backend vs bare Node + Map; Redis backend vs bare Node + ioredis INCR.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(fileURLToPath(import.meta.url), '../../..');
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const DURATION = arg('duration', 5);
+const WARMUP = 2;
+const CONNECTIONS = arg('connections', 32);
+const THREADS = 1;
+
+interface WrkResult { rps: number; p50ms: number; p99ms: number; errors: number }
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+function toMs(v: string, unit: string): number {
+  const n = Number(v);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
+}
+
+export function parseWrk(out: string): WrkResult {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const pct = (p: string) => {
+    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p50ms: pct('50'), p99ms: pct('99'), errors };
+}
+
+function wrk(url: string, seconds: number): WrkResult {
+  const r = spawnSync('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  if (r.error) throw new Error(`wrk could not run (${r.error.message}); install it with \`apt-get install wrk\``);
+  return parseWrk(r.stdout);
+}
+
+async function waitForHttp(url: string, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      await res.text();
+      if (res.status === 200) return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not answer 200 on ${url}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await done;
+  clearTimeout(t);
+}
+
+// The baseline: the same work as the actor (counter per path, JSON answer), nothing else.
+const BARE_SERVER = `
+import { createServer } from 'node:http';
+const port = Number(process.env.PORT);
+let incr;
+if (process.env.REDIS_URL) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(process.env.REDIS_URL);
+  incr = (key) => redis.incrby(key, 1);
+} else {
+  const counters = new Map();
+  incr = async (key) => { const n = (counters.get(key) ?? 0) + 1; counters.set(key, n); return n; };
+}
+createServer(async (req, res) => {
+  const path = (req.url ?? '/').split('?')[0];
+  const n = await incr(path.replaceAll('/', '_'));
+  const body = '{"counter": ' + n + '}';
+  res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}).listen(port, '127.0.0.1');
+`;
+
+async function runBare(redisUrl?: string): Promise<WrkResult> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--input-type=module', '-e', BARE_SERVER], {
+    cwd: repo, env: { ...process.env, PORT: String(port), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const url = `http://127.0.0.1:${port}/bloggo`;
+    await waitForHttp(url, child, 'bare node server');
+    wrk(url, WARMUP);
+    return wrk(url, DURATION);
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function runStratus(kvValues: Record<string, string>, extraArgs: string[] = []): Promise<WrkResult> {
+  const port = await freePort();
+  const home = mkdtempSync(join(tmpdir(), 'stratus-bench-'));
+  const manifest = join(home, 'app.yaml');
+  const values = Object.entries(kvValues).map(([k, v]) => `        ${k}: "${v}"`).join('\n');
+  writeFileSync(manifest, `apiVersion: stratus.dev/v1
+kind: Application
+metadata: { name: bench }
+spec:
+  actors: [ { name: kvcounter, path: ${join(repo, 'examples/kvcounter')} } ]
+  providers: [ { name: httpserver }, { name: keyvalue } ]
+  links:
+    - { actor: kvcounter, provider: httpserver, values: { address: "127.0.0.1:${port}" } }
+    - actor: kvcounter
+      provider: keyvalue
+${values ? `      values:\n${values}` : ''}
+`);
+  const child = spawn(process.execPath, [...extraArgs, join(repo, 'bin/stratus.js'), 'up', '--manifest', manifest], {
+    cwd: home, env: { ...process.env, STRATUS_HOME: home }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const url = `http://127.0.0.1:${port}/bloggo`;
+    await waitForHttp(url, child, 'stratus up');
+    wrk(url, WARMUP);
+    return wrk(url, DURATION);
+  } finally {
+    await stopChild(child);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = connect(port, '127.0.0.1', () => { s.end(); res(true); });
+      s.on('error', () => res(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('redis-server did not start; install it with `apt-get install redis-server`');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+function line(name: string, r: WrkResult): string {
+  return `  ${name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50ms.toFixed(2)} ms   p99 ${r.p99ms.toFixed(2)} ms${r.errors ? `   errors ${r.errors}` : ''}`;
+}
+
+function report(title: string, stratus: WrkResult, bare: WrkResult): number {
+  const ratio = stratus.rps / bare.rps;
+  console.log(`${title}`);
+  console.log(line('stratus', stratus));
+  console.log(line('bare node', bare));
+  console.log(`  ratio stratus/bare: ${ratio.toFixed(2)}  (target >= 0.80: ${ratio >= 0.8 ? 'met' : 'NOT met'})\n`);
+  return ratio;
+}
+
+console.log(`wrk -t${THREADS} -c${CONNECTIONS}, ${WARMUP} s warm-up, ${DURATION} s measured, GET /bloggo\n`);
+const kvStratus = await runStratus({});
+const kvBare = await runBare();
+report('kvcounter, embedded keyvalue (lmdb) vs bare Node + Map', kvStratus, kvBare);
+
+const redis = await startRedis();
+try {
+  const rStratus = await runStratus({ URL: redis.url });
+  const rBare = await runBare(redis.url);
+  report('kvcounter, Redis keyvalue vs bare Node + ioredis INCR', rStratus, rBare);
+} finally {
+  await redis.stop();
+}
