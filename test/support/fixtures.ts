@@ -2,7 +2,11 @@
 import { signActorModule, type SignActorOptions } from '../../src/claims/sign.js';
 import { Host } from '../../src/host/host.js';
 import type { HostOptions } from '../../src/host/api.js';
-import { fixture } from './wat.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixture, FIXTURES } from './wat.js';
 
 export { fixture, wat2wasm, FIXTURES } from './wat.js';
 
@@ -40,4 +44,17 @@ export async function until(pred: () => boolean, what: string, limitMs = 10000):
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Build and sign `test/fixtures/c/<name>.c` with clang for wasm32 (no libc; the ABI is written by hand). */
+export async function signedC(name: string, opts: Partial<SignActorOptions> = {}): Promise<Uint8Array> {
+  return signActorModule(buildC(name), { name, ...opts });
+}
+
+export function buildC(name: string): Uint8Array {
+  const out = join(mkdtempSync(join(tmpdir(), 'stratus-c-')), `${name}.wasm`);
+  const r = spawnSync('clang', ['--target=wasm32', '-nostdlib', '-O2', '-Wl,--no-entry', '-o', out, join(FIXTURES, 'c', `${name}.c`)], { encoding: 'utf8' });
+  if (r.error) throw new Error(`clang is required to build the C fixture: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`clang failed for ${name}.c:\n${r.stderr}`);
+  return new Uint8Array(readFileSync(out));
 }
