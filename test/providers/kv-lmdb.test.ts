@@ -1,0 +1,64 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kvConformance, kvClient, kvLink, testHost } from './kv-conformance.js';
+import { createProvider } from '../../src/providers/registry.js';
+
+kvConformance('lmdb backend (default)', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-lmdb-'));
+  // no backend value: lmdb is the default
+  return { values: {}, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+});
+
+describe('keyvalue lmdb durability', () => {
+  it('a counter survives closing the store and opening it again (new provider, same data dir)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-durable-'));
+    try {
+      const link = kvLink('MDURABLE', { backend: 'lmdb' });
+      const first = createProvider('keyvalue');
+      await first.start(testHost(dataDir));
+      await first.putLink(link);
+      const c1 = kvClient(first, link);
+      for (let i = 0; i < 5; i++) await c1.call('Increment', { key: 'counter', value: 2 });
+      await c1.call('ListAdd', { listName: 'log', value: 'started' });
+      await first.shutdown();
+      assert.ok(existsSync(join(dataDir, 'keyvalue', 'keyvalue.mdb')), 'data lives under <dataDir>/keyvalue');
+      await assert.rejects(c1.call('Get', 'counter'), /no wasmcloud:keyvalue link/, 'a shut-down provider serves nothing');
+
+      const second = createProvider('keyvalue');
+      await second.start(testHost(dataDir));
+      await second.putLink(link);
+      const c2 = kvClient(second, link);
+      assert.deepEqual(await c2.call('Get', 'counter'), { value: '10', exists: true });
+      assert.equal(await c2.call('Increment', { key: 'counter', value: 1 }), 11);
+      assert.deepEqual(await c2.call('ListRange', { listName: 'log', start: 0, stop: -1 }), ['started']);
+      await second.shutdown();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('two provider instances in one process share the open store', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-shared-'));
+    try {
+      const a = createProvider('keyvalue', { linkName: 'default' });
+      const b = createProvider('keyvalue', { linkName: 'other' });
+      await a.start(testHost(dataDir));
+      await b.start(testHost(dataDir));
+      const la = kvLink('MA', {});
+      const lb = { ...kvLink('MB', {}), link_name: 'other' };
+      await a.putLink(la);
+      await b.putLink(lb);
+      await kvClient(a, la).call('Increment', { key: 'shared', value: 1 });
+      assert.equal(await kvClient(b, lb).call('Increment', { key: 'shared', value: 1 }), 2);
+      await a.shutdown();
+      // b still works after a closed its handle
+      assert.equal(await kvClient(b, lb).call('Increment', { key: 'shared', value: 1 }), 3);
+      await b.shutdown();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
