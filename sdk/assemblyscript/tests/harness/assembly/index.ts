@@ -1,0 +1,163 @@
+// Test harness actor for the SDK's own tests (test/sdk/*.test.ts): exposes the msgpack codec,
+// the JSON writer and host calls through ordinary wasmbus operations.
+import {
+  registerHandler, Result, ok, guestError, Reader, Writer, Kind, JsonWriter, hostCall,
+  HttpRequest, HttpResponse, IncrementRequest,
+} from "@stratus/actor-as";
+export { __guest_call, __wasmbus_rpc_version } from "@stratus/actor-as";
+
+// Reads any msgpack value and writes it back with the SDK writer (minimal forms).
+function transcode(r: Reader, w: Writer): void {
+  const k = r.peek();
+  switch (k) {
+    case Kind.Nil: r.nil(); w.nil(); break;
+    case Kind.Bool: w.bool(r.bool()); break;
+    case Kind.Int: {
+      const first = load<u8>(r.data.dataStart + <usize>r.pos);
+      if (first == 0xcf) w.uint(r.u64()); else w.int(r.i64());
+      break;
+    }
+    case Kind.Float: {
+      const first = load<u8>(r.data.dataStart + <usize>r.pos);
+      if (first == 0xca) w.f32(r.f32()); else w.f64(r.f64());
+      break;
+    }
+    case Kind.Str: w.str(r.str()); break;
+    case Kind.Bin: w.bin(r.bin()); break;
+    case Kind.Array: {
+      const n = r.arrayHeader();
+      w.arrayHeader(<u32>n);
+      for (let i = 0; i < n && r.ok; i++) transcode(r, w);
+      break;
+    }
+    case Kind.Map: {
+      const n = r.mapHeader();
+      w.mapHeader(<u32>n);
+      for (let i = 0; i < n * 2 && r.ok; i++) transcode(r, w);
+      break;
+    }
+    default: r.fail("unsupported value"); break;
+  }
+}
+
+registerHandler("Codec.Transcode", (payload: Uint8Array): Result<Uint8Array> => {
+  const r = new Reader(payload);
+  const w = new Writer(4);
+  transcode(r, w);
+  r.finish();
+  if (!r.ok) return guestError<Uint8Array>(r.error!);
+  return ok<Uint8Array>(w.toBytes());
+});
+
+// Input: array of [kind, value] pairs read with a typed reader, echoed with the matching writer.
+// kinds: "i32" "u32" "u16" "i64" "u64" "i8" "u8" "i16" "f32" "f64" "bin" "str"
+registerHandler("Codec.Typed", (payload: Uint8Array): Result<Uint8Array> => {
+  const r = new Reader(payload);
+  const w = new Writer();
+  const n = r.arrayHeader();
+  w.arrayHeader(<u32>n);
+  for (let i = 0; i < n && r.ok; i++) {
+    const kind = r.str();
+    if (kind == "i32") w.int(<i64>r.i32());
+    else if (kind == "u32") w.uint(<u64>r.u32());
+    else if (kind == "u16") w.uint(<u64>r.u16());
+    else if (kind == "i8") w.int(<i64>r.i8());
+    else if (kind == "u8") w.uint(<u64>r.u8v());
+    else if (kind == "i16") w.int(<i64>r.i16());
+    else if (kind == "i64") w.int(r.i64());
+    else if (kind == "u64") w.uint(r.u64());
+    else if (kind == "f32") w.f32(r.f32());
+    else if (kind == "f64") w.f64(r.f64());
+    else if (kind == "bin") w.bin(r.bin());
+    else if (kind == "str") w.str(r.str());
+    else r.fail("unknown kind " + kind);
+  }
+  r.finish();
+  if (!r.ok) return guestError<Uint8Array>(r.error!);
+  return ok<Uint8Array>(w.toBytes());
+});
+
+// Input: array of strings; output: a JSON document using every JsonWriter feature.
+registerHandler("Json.Build", (payload: Uint8Array): Result<Uint8Array> => {
+  const r = new Reader(payload);
+  const n = r.arrayHeader();
+  const j = new JsonWriter();
+  j.beginObject().key("strings").beginArray();
+  for (let i = 0; i < n && r.ok; i++) j.string(r.str());
+  j.endArray();
+  j.key("ints").beginArray().int(0).int(-1).int(42).int(i64.MAX_VALUE).int(i64.MIN_VALUE).uint(u64.MAX_VALUE).endArray();
+  j.key("bools").beginArray().bool(true).bool(false).endArray();
+  j.key("none").null();
+  j.key("float").float(1.5);
+  j.key("nested").beginObject().key("empty").beginObject().endObject().key("list").beginArray().endArray().endObject();
+  j.endObject();
+  if (!r.ok) return guestError<Uint8Array>(r.error!);
+  return ok<Uint8Array>(j.toBytes());
+});
+
+// Input: msgpack array [binding, namespace, operation, payload(bin)]; output: response bytes,
+// or a guest error carrying the SDK's rendering of the host error.
+registerHandler("Host.Call", (payload: Uint8Array): Result<Uint8Array> => {
+  const r = new Reader(payload);
+  r.arrayHeader();
+  const binding = r.str();
+  const ns = r.str();
+  const op = r.str();
+  const body = r.bin();
+  if (!r.ok) return guestError<Uint8Array>(r.error!);
+  const res = hostCall(binding, ns, op, body);
+  if (!res.ok) return guestError<Uint8Array>(res.message);
+  return ok<Uint8Array>(res.value);
+});
+
+// Allocates and drops garbage, to check the incremental GC keeps memory bounded.
+registerHandler("Mem.Churn", (payload: Uint8Array): Result<Uint8Array> => {
+  let total = 0;
+  for (let i = 0; i < 50; i++) {
+    const a = new Array<string>();
+    for (let k = 0; k < 20; k++) a.push("item-" + k.toString());
+    total += a.length;
+    const buf = new Uint8Array(1024 + payload.length);
+    total += buf.length;
+  }
+  const w = new Writer();
+  w.uint(<u64>total);
+  return ok<Uint8Array>(w.toBytes());
+});
+
+// Traps through the SDK abort path (the message must reach the host as the guest error).
+registerHandler("Abort.Now", (payload: Uint8Array): Result<Uint8Array> => {
+  assert(payload.length > 1000, "payload too short for Abort.Now");
+  return ok<Uint8Array>(payload);
+});
+
+// Decode with the generated classes and encode again (checked against reference §6.2 bytes).
+registerHandler("Vectors.HttpRequest", (payload: Uint8Array): Result<Uint8Array> => {
+  const r = new Reader(payload);
+  const v = HttpRequest.decode(r);
+  r.finish();
+  if (!r.ok) return guestError<Uint8Array>(r.error!);
+  const w = new Writer();
+  v.encode(w);
+  return ok<Uint8Array>(w.toBytes());
+});
+
+registerHandler("Vectors.HttpResponse", (payload: Uint8Array): Result<Uint8Array> => {
+  const r = new Reader(payload);
+  const v = HttpResponse.decode(r);
+  r.finish();
+  if (!r.ok) return guestError<Uint8Array>(r.error!);
+  const w = new Writer();
+  v.encode(w);
+  return ok<Uint8Array>(w.toBytes());
+});
+
+registerHandler("Vectors.IncrementRequest", (payload: Uint8Array): Result<Uint8Array> => {
+  const r = new Reader(payload);
+  const v = IncrementRequest.decode(r);
+  r.finish();
+  if (!r.ok) return guestError<Uint8Array>(r.error!);
+  const w = new Writer();
+  v.encode(w);
+  return ok<Uint8Array>(w.toBytes());
+});
