@@ -11,7 +11,7 @@ export function noHostError(socket: string): StratusError {
 export function controlRequest<T = any>(method: string, path: string, body?: unknown, socket = controlPaths().socket, timeoutMs = 120_000): Promise<T> {
   return new Promise((resolveReq, reject) => {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const req = request({ socketPath: socket, method, path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+    const req = request({ socketPath: socket, agent: false, method, path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
