@@ -230,8 +230,9 @@ export class InstancePool {
     }
   }
 
+  /** A worker ended: expected after kill(), or a crash that needs a replacement. */
   private onExit(inst: ActorInstance): void {
-    const known = this.instances.delete(inst);
+    const unexpected = this.instances.delete(inst);
     inst.dead = true;
     const i = this.idle.indexOf(inst);
     if (i >= 0) this.idle.splice(i, 1);
@@ -239,7 +240,7 @@ export class InstancePool {
       inst.busy.reject(new StratusError('INTERNAL', `actor ${this.cfg.label} instance stopped while serving ${inst.busy.operation}`));
       inst.busy = null;
     }
-    if (known) {
+    if (unexpected) {
       this.cfg.hooks.instanceStopped(inst);
       this.refill();
     }
@@ -253,10 +254,13 @@ export class InstancePool {
     for (let n = have; n < want; n++) this.spawn().catch((e) => this.cfg.hooks.log('error', e.message));
   }
 
+  /** Retire an instance now (the instance set shrinks immediately, the thread ends asynchronously). */
   private kill(inst: ActorInstance): Promise<number> {
+    if (inst.dead) return Promise.resolve(0);
     inst.dead = true;
     const i = this.idle.indexOf(inst);
     if (i >= 0) this.idle.splice(i, 1);
+    if (this.instances.delete(inst)) this.cfg.hooks.instanceStopped(inst);
     return inst.worker.terminate();
   }
 
@@ -269,6 +273,7 @@ export class InstancePool {
         p.reject(new StratusError('TIMEOUT', `actor ${this.cfg.label} did not answer ${p.operation} within ${p.timeoutMs} ms; its instance was stopped and a fresh one started`,
           'check the actor for endless loops or slow host calls, or raise the deadline (HostOptions.rpcTimeoutMs, `--timeout`)'));
         void this.kill(inst);
+        this.refill();
       }
     }
     if (this.queue.length > 0) {
