@@ -33,6 +33,7 @@ function checkShape(c: ActorClaims, sectionName: string): void {
   if (typeof c.sub !== 'string' || c.sub === '') bad('the subject (sub) is empty');
   if (!isPublicKey(c.iss)) bad(`the issuer "${c.iss}" is not an nkey public key`);
   if (typeof c.wascap !== 'object' || c.wascap === null) bad('it has no `wascap` actor metadata (is this a provider or invocation token?)');
+  if (typeof c.wascap.hash !== 'string') bad('wascap.hash (the module hash) is missing');
   if (c.exp !== undefined && typeof c.exp !== 'number') bad('exp is not a number');
   if (c.nbf !== undefined && typeof c.nbf !== 'number') bad('nbf is not a number');
   if (c.wascap.caps !== undefined && !Array.isArray(c.wascap.caps)) bad('wascap.caps is not a list');

@@ -128,6 +128,8 @@ test('malformed tokens and wrong headers -> BAD_SIGNATURE saying what is wrong',
   rejects(() => verifyActorModule(withToken(m, encodeJwt({ ...claims, sub: '' }, account.seed))), 'BAD_SIGNATURE', /subject \(sub\) is empty/);
   const { wascap: _w, ...noMeta } = claims;
   rejects(() => verifyActorModule(withToken(m, encodeJwt(noMeta, account.seed))), 'BAD_SIGNATURE', /no `wascap` actor metadata/);
+  const { hash: _h, ...noHash } = claims.wascap;
+  rejects(() => verifyActorModule(withToken(m, encodeJwt({ ...claims, wascap: noHash }, account.seed))), 'BAD_SIGNATURE', /wascap\.hash .* is missing/);
 });
 
 test('expired and not-yet-valid tokens are refused with the date and a fix', async () => {
