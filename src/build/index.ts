@@ -5,3 +5,4 @@ export { compileAssemblyScript, type AscOptions, type AscResult } from './assemb
 export { compileC, clangCommand } from './c.js';
 export { sdkDir, SDK_PACKAGE } from './sdk-location.js';
 export { BuildError, type BuildFailure } from './errors.js';
+export { createActorProject, TEMPLATES, TEMPLATE_DESCRIPTIONS, type TemplateName, type ScaffoldResult } from './scaffold.js';

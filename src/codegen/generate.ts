@@ -1,7 +1,7 @@
 // Ties parser and generators together: one .smithy file in, AssemblyScript guest bindings
 // and TypeScript host codecs out.
 import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { join, basename, dirname, relative } from 'node:path';
+import { join, basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSmithy } from './smithy.js';
 import { generateAssemblyScript } from './assemblyscript.js';
@@ -49,7 +49,7 @@ export function generateInterface(file: string, opts: GenerateOptions): Generate
     out.assemblyScript = { path: join(opts.asOut, `${name}.ts`), text };
   }
   if (opts.tsOut) {
-    const text = generateTypeScript(model, { runtimeImport: opts.tsRuntimeImport ?? defaultTsRuntimeImport(opts.tsOut), sourceLabel: basename(file) });
+    const text = generateTypeScript(model, { runtimeImport: opts.tsRuntimeImport ?? DEFAULT_TS_RUNTIME_IMPORT, sourceLabel: basename(file) });
     out.typeScript = { path: join(opts.tsOut, `${name}.ts`), text };
   }
   if (!opts.dryRun) {
@@ -62,12 +62,8 @@ export function generateInterface(file: string, opts: GenerateOptions): Generate
   return out;
 }
 
-function defaultTsRuntimeImport(tsOut: string): string {
-  const runtime = join(packageRoot(), 'src', 'codec', 'interfaces', 'runtime.js');
-  let rel = relative(tsOut, runtime).replace(/\\/g, '/');
-  if (!rel.startsWith('.')) rel = './' + rel;
-  return rel;
-}
+/** Where user-generated TS finds the codec runtime: the installed stratus package. */
+export const DEFAULT_TS_RUNTIME_IMPORT = 'stratus/dist/src/codec/interfaces/runtime.js';
 
 /** The built-in interfaces and where their generated code is checked in. */
 export function builtinTargets(root = packageRoot()): { file: string; asOut: string; tsOut: string }[] {

@@ -1,0 +1,53 @@
+// `stratus new actor`: copies a template (templates/<name> + templates/common), filling in
+// {{name}}, {{package}} and {{template}}.
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { packageRoot } from '../codegen/generate.js';
+import { BuildError } from './errors.js';
+
+export const TEMPLATES = ['hello', 'echo', 'kvcounter'] as const;
+export type TemplateName = (typeof TEMPLATES)[number];
+
+export const TEMPLATE_DESCRIPTIONS: Record<TemplateName, string> = {
+  hello: 'answers every HTTP request with a greeting (wasmcloud:httpserver)',
+  echo: 'echoes the HTTP request back as JSON (wasmcloud:httpserver)',
+  kvcounter: 'counts hits per path in a key-value store (wasmcloud:httpserver + wasmcloud:keyvalue)',
+};
+
+export interface ScaffoldResult {
+  dir: string;
+  files: string[];
+  template: TemplateName;
+}
+
+function copyTree(from: string, to: string, vars: Record<string, string>, out: string[]): void {
+  for (const entry of readdirSync(from).sort()) {
+    const src = join(from, entry);
+    // npm strips .gitignore from packages, so the template stores it as "gitignore"
+    const dst = join(to, entry === 'gitignore' ? '.gitignore' : entry);
+    if (statSync(src).isDirectory()) { mkdirSync(dst, { recursive: true }); copyTree(src, dst, vars, out); continue; }
+    const text = readFileSync(src, 'utf8').replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m);
+    writeFileSync(dst, text);
+    out.push(dst);
+  }
+}
+
+export function createActorProject(name: string, template: string = 'hello', path?: string): ScaffoldResult {
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) {
+    throw new BuildError('config', 'BAD_REQUEST', `invalid actor name "${name}"`, 'use a letter followed by letters, digits, "_" or "-", e.g. `stratus new actor kvcounter`');
+  }
+  if (!TEMPLATES.includes(template as TemplateName)) {
+    throw new BuildError('config', 'BAD_REQUEST', `unknown template "${template}"`, `choose one of: ${TEMPLATES.map((t) => `${t} (${TEMPLATE_DESCRIPTIONS[t]})`).join('; ')}`);
+  }
+  const dir = resolve(path ?? name);
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new BuildError('config', 'BAD_REQUEST', `${dir} already exists and is not empty`, 'choose another name or pass --path <empty or new directory>');
+  }
+  const root = join(packageRoot(), 'templates');
+  const vars = { name, package: name.toLowerCase(), template };
+  const files: string[] = [];
+  mkdirSync(dir, { recursive: true });
+  copyTree(join(root, 'common'), dir, vars, files);
+  copyTree(join(root, template), dir, vars, files);
+  return { dir, files: files.map((f) => relative(dir, f)).sort(), template: template as TemplateName };
+}

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { loadActor, httpRequest, httpResponse } from './wasmbus.mjs';
+
+test('{{name}} increments the counter for the path', async () => {
+  const counts = new Map();
+  const actor = await loadActor(await readFile(new URL('../build/{{name}}_s.wasm', import.meta.url)), (binding, ns, op, payload) => {
+    assert.equal(ns, 'wasmcloud:keyvalue');
+    assert.equal(op, 'KeyValue.Increment');
+    const key = Buffer.from(payload).toString('latin1');
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    return { ok: Uint8Array.of(n) }; // msgpack positive fixint
+  });
+  for (const want of [1, 2]) {
+    const r = actor.call('HttpServer.HandleRequest', httpRequest('GET', '/bloggo'));
+    assert.equal(r.rc, 1, r.error);
+    assert.deepEqual(httpResponse(r.response), { status: 200, body: `{"counter": ${want}}` });
+  }
+});
+
+test('{{name}} answers 500 with the error when the store is unavailable', async () => {
+  const actor = await loadActor(await readFile(new URL('../build/{{name}}_s.wasm', import.meta.url)), () => ({ error: 'no link' }));
+  const r = actor.call('HttpServer.HandleRequest', httpRequest('GET', '/x'));
+  assert.deepEqual(httpResponse(r.response), { status: 500, body: 'Host send error no link' });
+});
