@@ -1,0 +1,126 @@
+// Cost of KeyValue.Increment through the keyvalue provider (msgpack decode, semantics checks,
+// backend, msgpack encode) versus the bare backend call doing the same increment, per backend,
+// measured in the same run. Prints µs/op and the ratio provider/raw (1.0 = no overhead).
+//   node dist/bench/kv.js [--ops 20000] [--concurrency 64]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { Redis } from 'ioredis';
+import { Packr } from 'msgpackr';
+import { createProvider } from '../src/providers/registry.js';
+import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHost } from '../src/host/types.js';
+import { startRedis } from '../test/support/servers.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const OPS = arg('ops', 20000);
+const CONCURRENCY = arg('concurrency', 64);
+const ROUNDS = 10;
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
+
+type Op = () => Promise<unknown>;
+
+async function runOps(op: Op, mode: 'sequential' | 'concurrent', n: number): Promise<void> {
+  if (mode === 'sequential') {
+    for (let i = 0; i < n; i++) await op();
+    return;
+  }
+  for (let done = 0; done < n; done += CONCURRENCY) {
+    const batch: Promise<unknown>[] = [];
+    for (let j = 0; j < CONCURRENCY && done + j < n; j++) batch.push(op());
+    await Promise.all(batch);
+  }
+}
+
+/**
+ * µs per op for raw and provider. `sequential` awaits each op; `concurrent` keeps CONCURRENCY in
+ * flight. The two alternate in ROUNDS blocks so drift on a shared machine (other processes, disk
+ * flushes) hits both alike.
+ */
+async function measurePair(raw: Op, prov: Op, mode: 'sequential' | 'concurrent', ops: number): Promise<[number, number]> {
+  await runOps(raw, mode, Math.min(1000, ops));
+  await runOps(prov, mode, Math.min(1000, ops));
+  const block = Math.max(1, Math.floor(ops / ROUNDS));
+  let rawNs = 0n;
+  let provNs = 0n;
+  for (let r = 0; r < ROUNDS; r++) {
+    let t0 = process.hrtime.bigint();
+    await runOps(raw, mode, block);
+    rawNs += process.hrtime.bigint() - t0;
+    t0 = process.hrtime.bigint();
+    await runOps(prov, mode, block);
+    provNs += process.hrtime.bigint() - t0;
+  }
+  const per = (ns: bigint) => Number(ns) / 1000 / (block * ROUNDS);
+  return [per(rawNs), per(provNs)];
+}
+
+async function providerFor(values: Record<string, string>, dataDir: string): Promise<{ provider: CapabilityProvider; op: Op }> {
+  const host: ProviderHost = { dataDir, rpcTimeoutMs: 2000, log: () => {}, callActor: async () => new Uint8Array() };
+  const provider = createProvider('keyvalue');
+  await provider.start(host);
+  const link: LinkDefinition = { id: 'bench', actor_id: 'MBENCH', provider_id: provider.id, link_name: 'default', contract_id: 'wasmcloud:keyvalue', values };
+  await provider.putLink(link);
+  const ctx: InvocationContext = { actorId: 'MBENCH', link };
+  // The actor hands over already-encoded bytes; the provider decodes them and encodes its reply.
+  const payload = packr.pack({ key: 'bench-counter', value: 1 });
+  return { provider, op: () => provider.handle(ctx, 'KeyValue.Increment', payload) };
+}
+
+interface Row { backend: string; mode: string; raw: number; provider: number }
+const rows: Row[] = [];
+
+async function compare(backend: string, raw: Op, prov: Op, ops: number): Promise<void> {
+  for (const mode of ['sequential', 'concurrent'] as const) {
+    const [r, p] = await measurePair(raw, prov, mode, ops);
+    rows.push({ backend, mode, raw: r, provider: p });
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-bench-kv-'));
+  const redis = await startRedis();
+  try {
+    // memory: raw = Map read-parse-add-write in an async function
+    {
+      const map = new Map<string, string>();
+      const raw: Op = async () => { const n = Number(map.get('c') ?? '0') + 1; map.set('c', String(n)); return n; };
+      const { provider, op } = await providerFor({ backend: 'memory' }, dir);
+      await compare('memory', raw, op, OPS);
+      await provider.shutdown();
+    }
+    // lmdb: raw = one lmdb-js transaction reading and writing the counter
+    {
+      const db = open<number, string>({ path: join(dir, 'raw.mdb'), compression: false });
+      const raw: Op = () => db.transaction(() => { const n = (db.get('c') ?? 0) + 1; db.putSync('c', n); return n; });
+      const { provider, op } = await providerFor({ backend: 'lmdb' }, join(dir, 'prov'));
+      // lmdb commits are fsync'ed: sequential ops are dominated by disk, so use fewer of them
+      await compare('lmdb', raw, op, Math.max(200, Math.floor(OPS / 20)));
+      await provider.shutdown();
+      await db.close();
+    }
+    // redis: raw = ioredis INCRBY on its own connection
+    {
+      const client = new Redis(redis.url);
+      const raw: Op = () => client.incrby('raw-counter', 1);
+      const { provider, op } = await providerFor({ URL: redis.url }, dir);
+      await compare('redis', raw, op, OPS);
+      await provider.shutdown();
+      client.disconnect();
+    }
+  } finally {
+    await redis.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log(`KeyValue.Increment: provider.handle (msgpack in/out) vs raw backend call; ops=${OPS}, concurrency=${CONCURRENCY}`);
+  console.log('backend  mode         raw µs/op  provider µs/op  ratio provider/raw');
+  for (const r of rows) {
+    console.log(`${r.backend.padEnd(8)} ${r.mode.padEnd(12)} ${r.raw.toFixed(2).padStart(9)}  ${r.provider.toFixed(2).padStart(14)}  ${(r.provider / r.raw).toFixed(2).padStart(8)}x`);
+  }
+}
+
+await main();
