@@ -25,7 +25,8 @@ export function compileC(opts: ClangOptions): Uint8Array {
   const exportsList = ['__guest_call', ...(opts.exports ?? [])];
   const args = [
     '--target=wasm32', '-nostdlib', '-O2', '-Wall', '-Werror=implicit-function-declaration',
-    '-Wl,--no-entry', ...exportsList.map((e) => `-Wl,--export=${e}`),
+    // export_name attributes in the source export the entry points; these cover plain definitions
+    '-Wl,--no-entry', ...exportsList.map((e) => `-Wl,--export-if-defined=${e}`),
     '-o', out, src,
   ];
   const clang = clangCommand();
@@ -37,7 +38,7 @@ export function compileC(opts: ClangOptions): Uint8Array {
     }
     if (r.status !== 0) {
       const text = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim();
-      if (/wasm-ld/.test(text) && /(not found|doesn't exist|No such file)/i.test(text)) {
+      if (/unable to execute command|Executable "wasm-ld" doesn't exist|wasm-ld: (not found|No such file)/i.test(text)) {
         throw new BuildError('toolchain', 'INTERNAL', `clang cannot link wasm: the linker wasm-ld is missing\n${text}`,
           'install lld (Debian/Ubuntu: `apt-get install lld`)');
       }
