@@ -205,7 +205,13 @@ export class HostController {
     const actorIds = new Map<string, string>();
     // Build first: a compile error must stop the deploy before anything starts.
     const modules = new Map<string, string>();
-    for (const a of m.actors) modules.set(a.name, pathKind(a.path) === 'dir' ? await this.d.buildProject(a.path) : a.path);
+    for (const a of m.actors) {
+      if (pathKind(a.path) !== 'dir') { modules.set(a.name, a.path); continue; }
+      this.d.log('info', `building actor project ${a.path}`);
+      const built = await this.d.buildProject(a.path);
+      this.d.log('info', `built ${built}`);
+      modules.set(a.name, built);
+    }
 
     for (const p of m.providers) {
       const inv = this.d.host.inventory();

@@ -108,3 +108,21 @@ test('YAML syntax errors and non-mapping documents give a clear message', () => 
   assert.match(problems('apiVersion: [unclosed'), /not valid YAML/);
   assert.match(problems('- just\n- a list'), /must be a YAML mapping/);
 });
+
+test('the shipped examples/kvcounter/app.yaml validates against the real provider registry', async () => {
+  const { readFileSync, statSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { BUILTIN_PROVIDERS } = await import('../../src/providers/registry.js');
+  const { REPO } = await import('../e2e/support.js');
+  const providers: Record<string, string> = {};
+  for (const p of BUILTIN_PROVIDERS) if (p.runsAs === 'provider') providers[p.name] = p.contractId;
+  const dir = join(REPO, 'examples/kvcounter');
+  const m = parseManifest(readFileSync(join(dir, 'app.yaml'), 'utf8'), {
+    baseDir: dir, providers,
+    pathKind: (p) => { try { return statSync(p).isDirectory() ? 'dir' : 'file'; } catch { return 'missing'; } },
+  });
+  assert.equal(m.actors[0].path, dir, 'the manifest points at the project directory, so `npm start` builds it');
+  assert.deepEqual(m.links.map((l) => l.provider), ['httpserver', 'keyvalue']);
+  assert.equal(m.links[0].values.address, '127.0.0.1:8080');
+  assert.deepEqual(m.links[1].values, {}, 'default (durable lmdb) keyvalue backend');
+});
