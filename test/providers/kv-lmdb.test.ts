@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kvConformance, kvClient, kvLink, testHost } from './kv-conformance.js';
 import { createProvider } from '../../src/providers/registry.js';
+import { open } from 'lmdb';
 
 kvConformance('lmdb backend (default)', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-lmdb-'));
@@ -57,6 +58,38 @@ describe('keyvalue lmdb durability', () => {
       // b still works after a closed its handle
       assert.equal(await kvClient(b, lb).call('Increment', { key: 'shared', value: 1 }), 3);
       await b.shutdown();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('drops entries that expired while the store was closed when it opens again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-sweep-'));
+    try {
+      const link = kvLink('MSWEEP', {});
+      const p1 = createProvider('keyvalue');
+      await p1.start(testHost(dataDir));
+      await p1.putLink(link);
+      await kvClient(p1, link).call('Set', { key: 'stale', value: 'v', expires: 1 });
+      await kvClient(p1, link).call('Set', { key: 'fresh', value: 'v', expires: 0 });
+      await p1.shutdown();
+      // move the stored expiry into the past, as if the host had been down for a while
+      const file = join(dataDir, 'keyvalue', 'keyvalue.mdb');
+      let raw = open<{ t: string; v: string; x?: number }, [string, string]>({ path: file, compression: false });
+      const stale = raw.get(['', 'stale'])!;
+      await raw.put(['', 'stale'], { ...stale, x: Date.now() - 1000 });
+      await raw.close();
+
+      const p2 = createProvider('keyvalue');
+      await p2.start(testHost(dataDir));
+      await p2.putLink(link); // opens the store and sweeps in the background
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(await kvClient(p2, link).call('Get', 'stale'), { value: '', exists: false });
+      await p2.shutdown();
+      raw = open({ path: file, compression: false });
+      assert.equal(raw.get(['', 'stale']), undefined, 'the expired entry was removed from the file');
+      assert.equal(raw.get(['', 'fresh'])?.v, 'v');
+      await raw.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

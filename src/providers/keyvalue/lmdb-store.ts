@@ -28,9 +28,27 @@ function acquire(dir: string): SharedEnv {
     }
     env = { db, refs: 0, path };
     envs.set(path, env);
+    sweepExpired(db);
   }
   env.refs++;
   return env;
+}
+
+/** Expiry is lazy; on open, drop what expired while the store was closed (in the background). */
+function sweepExpired(db: RootDatabase<Entry, Key>): void {
+  const now = Date.now();
+  const expired: Key[] = [];
+  try {
+    for (const { key, value } of db.getRange()) if (value && isExpired(value, now)) expired.push(key);
+  } catch { return; /* a failed sweep only costs space */ }
+  if (expired.length === 0) return;
+  // Re-check inside the write transaction: a Set may have revived a key since the scan.
+  void db.transaction(() => {
+    for (const key of expired) {
+      const e = db.get(key);
+      if (e && isExpired(e, Date.now())) db.removeSync(key);
+    }
+  }).catch(() => undefined);
 }
 
 function checkKey(bucket: string, key: string): void {

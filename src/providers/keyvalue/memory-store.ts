@@ -4,10 +4,25 @@ import type { EntryStore } from './entry-backend.js';
 import { isExpired, type Entry, type EntryTxn } from './semantics.js';
 
 const buckets = new Map<string, Map<string, Entry>>();
+const SWEEP_EVERY_MS = 60_000;
+let sweeper: NodeJS.Timeout | undefined;
+
+/** Drop expired keys nobody touches again, so they do not hold memory forever. */
+export function sweepExpired(now = Date.now()): number {
+  let n = 0;
+  for (const m of buckets.values()) {
+    for (const [k, e] of m) if (isExpired(e, now)) { m.delete(k); n++; }
+  }
+  return n;
+}
 
 function bucketMap(bucket: string): Map<string, Entry> {
   let m = buckets.get(bucket);
   if (!m) { m = new Map(); buckets.set(bucket, m); }
+  if (!sweeper) {
+    sweeper = setInterval(() => sweepExpired(), SWEEP_EVERY_MS);
+    sweeper.unref(); // never keeps the process alive
+  }
   return m;
 }
 
