@@ -6,8 +6,8 @@ import type { CapabilityProvider } from '../host/types.js';
 import { Host } from '../host/host.js';
 import { createProvider, BUILTIN_PROVIDERS } from '../providers/registry.js';
 import { buildActorProject } from '../build/index.js';
+import { jsonToMsgpack, msgpackToJson } from '../codec/json-bridge.js';
 import type { CallBridge } from './server.js';
-import { StratusError } from '../host/errors.js';
 
 export interface RuntimeOptions {
   hostSeed?: string;
@@ -30,28 +30,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const providerContracts: Record<string, string> = {};
   // logging/numbergen are served by the host itself; only real providers can be started.
   for (const p of BUILTIN_PROVIDERS) if (p.runsAs === 'provider') providerContracts[p.name] = p.contractId;
-  const bridge = await loadBridge();
   return {
     host,
     createProvider: (name, linkName) => createProvider(name, { linkName }),
     providerContracts,
     buildProject: async (dir) => (await buildActorProject(dir)).wasmPath,
-    bridge,
-  };
-}
-
-/** The runtime engineer's JSON<->msgpack bridge (src/codec/json-bridge.ts), loaded when present. */
-async function loadBridge(): Promise<CallBridge> {
-  const spec = '../codec/json-bridge.js';
-  let mod: Record<string, any> = {};
-  try {
-    mod = await import(spec);
-  } catch { /* not built yet */ }
-  const missing = (): never => {
-    throw new StratusError('INTERNAL', 'this build has no JSON<->msgpack bridge (src/codec/json-bridge.ts)', 'use `stratus call` instead');
-  };
-  return {
-    encode: (operation, json) => (mod.jsonToMsgpack ? mod.jsonToMsgpack(operation, json) : missing()),
-    decode: (operation, payload) => (mod.msgpackToJson ? mod.msgpackToJson(operation, payload) : missing()),
+    bridge: { encode: jsonToMsgpack, decode: msgpackToJson },
   };
 }

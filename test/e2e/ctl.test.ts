@@ -62,6 +62,14 @@ test('detached host driven by ctl: providers, actor, links, scale, claims, call-
     const put2 = await run('ctl', 'link', 'put', actor.id, http.id, 'wasmcloud:httpserver', `port=${port}`, '-o', 'json');
     assert.deepEqual(json(put2).values, { port: String(port) });
     assert.deepEqual(await get(`http://127.0.0.1:${port}/bloggo`), { status: 200, body: '{"counter": 1}' });
+    // ctl call goes through the same running host (JSON -> msgpack -> actor -> JSON)
+    const called = await run('ctl', 'call', actor.id, 'HttpServer.HandleRequest', '--data', '{"path":"/bloggo"}', '-o', 'json');
+    assert.equal(called.code, 0, called.stderr);
+    assert.equal(json(called).statusCode, 200);
+    assert.equal(json(called).body, '{"counter": 2}');
+    const unknown = await run('ctl', 'call', 'MNOPE', 'HttpServer.HandleRequest', '--data', '{}');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /MNOPE/);
 
     const badPair = await run('ctl', 'link', 'put', actor.id, kv.id, 'wasmcloud:keyvalue', 'novalue');
     assert.equal(badPair.code, 2);
