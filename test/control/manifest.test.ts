@@ -126,3 +126,25 @@ test('the shipped examples/kvcounter/app.yaml validates against the real provide
   assert.equal(m.links[0].values.address, '127.0.0.1:8080');
   assert.deepEqual(m.links[1].values, {}, 'default (durable lmdb) keyvalue backend');
 });
+
+test('every shipped examples/*/app.yaml validates and points at existing project directories', async () => {
+  const { readdirSync, readFileSync, statSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { BUILTIN_PROVIDERS } = await import('../../src/providers/registry.js');
+  const { REPO } = await import('../e2e/support.js');
+  const providers: Record<string, string> = {};
+  for (const p of BUILTIN_PROVIDERS) if (p.runsAs === 'provider') providers[p.name] = p.contractId;
+  const kinds = (p: string) => { try { return statSync(p).isDirectory() ? 'dir' as const : 'file' as const; } catch { return 'missing' as const; } };
+  const found = readdirSync(join(REPO, 'examples')).filter((d) => existsSync(join(REPO, 'examples', d, 'app.yaml')));
+  assert.ok(found.length >= 3, `examples with manifests: ${found.join(', ')}`);
+  const ports = new Set<string>();
+  for (const d of found) {
+    const dir = join(REPO, 'examples', d);
+    const m = parseManifest(readFileSync(join(dir, 'app.yaml'), 'utf8'), { baseDir: dir, providers, pathKind: kinds }, `manifest ${d}/app.yaml`);
+    for (const a of m.actors) assert.ok(existsSync(join(a.path, 'stratus.json')), `${d}: ${a.path} is an actor project`);
+    for (const l of m.links) if (l.values.address) {
+      assert.ok(!ports.has(l.values.address), `${d}: ${l.values.address} is used by another example`);
+      ports.add(l.values.address);
+    }
+  }
+});
