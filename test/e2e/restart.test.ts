@@ -2,7 +2,7 @@
 // `stratus up` again without a manifest: actors, providers, links, apps and the counter survive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, freePort, get, signedKvcounter, startHostProcess, tempHome, writeManifest } from './support.js';
 
@@ -56,6 +56,51 @@ test('links, actors, providers, apps and keyvalue data survive stratus down + st
     } finally {
       assert.equal(await second.stop(), 0, second.output());
     }
+  } finally {
+    home.cleanup();
+  }
+});
+
+test('after a crash (SIGKILL) the next stratus up replaces the stale socket and restores everything', async () => {
+  const home = tempHome('crash');
+  try {
+    const port = await freePort();
+    const manifest = writeManifest(home.dir, { actorPath: await signedKvcounter(home.dir), port });
+    const first = await startHostProcess(home.dir, ['--manifest', manifest]);
+    const url = `http://127.0.0.1:${port}/bloggo`;
+    assert.deepEqual(await get(url), { status: 200, body: '{"counter": 1}' });
+    first.child.kill('SIGKILL');
+    await first.stop();
+    assert.equal(existsSync(join(home.dir, 'host.sock')), true, 'a crashed host leaves its socket behind');
+    const hosts = await cli(home.dir, ['ctl', 'get', 'hosts']);
+    assert.equal(hosts.code, 1);
+    assert.match(hosts.stderr, /no Stratus host is running/);
+
+    const second = await startHostProcess(home.dir);
+    try {
+      assert.equal(second.view.id, first.view.id);
+      assert.deepEqual(await get(url), { status: 200, body: '{"counter": 2}' });
+    } finally {
+      assert.equal(await second.stop(), 0, second.output());
+    }
+  } finally {
+    home.cleanup();
+  }
+});
+
+test('stratus up with an invalid manifest exits 3 and leaves no host behind', async () => {
+  const home = tempHome('badup');
+  try {
+    const bad = join(home.dir, 'bad.yaml');
+    writeFileSync(bad, 'apiVersion: stratus.dev/v1\nkind: Application\nmetadata: { name: x }\nspec: { actors: [ { name: a, path: nope.wasm } ] }\n');
+    const r = await cli(home.dir, ['up', '--manifest', bad]);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /nope\.wasm does not exist/);
+    assert.equal(existsSync(join(home.dir, 'host.sock')), false);
+    const help = await cli(home.dir, ['up', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--detached/);
+    assert.match(help.stdout, /--rpc-timeout/);
   } finally {
     home.cleanup();
   }
