@@ -1,25 +1,34 @@
 // Entry point of an actor worker thread: owns exactly one instance of one compiled module.
-// Host calls are synchronous for the guest: post the request, block on a SharedArrayBuffer flag
-// with Atomics.wait, then read the reply synchronously with receiveMessageOnPort.
-import { parentPort, workerData, receiveMessageOnPort } from 'node:worker_threads';
+// It blocks in Atomics.wait for jobs on the shared channel; a guest's __host_call writes the
+// request to the channel, signals the main thread and blocks again until the reply is there.
+import { workerData } from 'node:worker_threads';
 import { GuestAbi, INIT_EXPORTS, type HostCallResult } from './guest.js';
 import { createWasi, ProcExit, WASI_MODULE } from './wasi.js';
-import { MSG, transferable, type FailureKind, type InvokeMessage, type WorkerInit, type WorkerMessage } from './protocol.js';
+import { MSG, type WorkerInit, type WorkerMessage } from './protocol.js';
+import { Channel, CTL, KIND } from './channel.js';
 
-const { module, port, flag: flagBuffer } = workerData as WorkerInit;
-const flag = new Int32Array(flagBuffer);
+const { module, port, bulk, channel: sab } = workerData as WorkerInit;
+const ch = new Channel(sab, bulk);
+const ctl = ch.ctl;
 
-function post(msg: WorkerMessage, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(msg, transfer);
+function post(msg: WorkerMessage): void {
+  port.postMessage(msg);
+}
+
+function signal(): void {
+  Atomics.store(ctl, CTL.SIGNAL, 1);
+  Atomics.notify(ctl, CTL.SIGNAL);
 }
 
 function hostCall(b: string, n: string, o: string, p: Uint8Array): HostCallResult {
-  Atomics.store(flag, 0, 0);
-  post({ t: MSG.HOST_CALL, b, n, o, p }, transferable(p));
-  Atomics.wait(flag, 0, 0);
-  const reply = receiveMessageOnPort(port);
-  if (!reply) return { ok: false, error: 'host did not answer the host call' };
-  return reply.message as HostCallResult;
+  Atomics.store(ctl, CTL.REPLY, 0);
+  ch.write(KIND.HOST_CALL, [b, n, o, p]);
+  signal();
+  // loop: a wait may return without our notify (spurious wake-ups were observed with several workers)
+  while (Atomics.load(ctl, CTL.REPLY) === 0) Atomics.wait(ctl, CTL.REPLY, 0);
+  const kind = ctl[CTL.KIND];
+  if (kind === KIND.OK) return { ok: true, data: ch.readBytes(1)[0]! };
+  return { ok: false, error: ch.readStrings(1)[0]! };
 }
 
 const log = (l: 'debug' | 'info' | 'warn' | 'error', s: string) => post({ t: MSG.LOG, l, s });
@@ -81,24 +90,30 @@ try {
   process.exit(1);
 }
 
-parentPort!.on('message', (m: InvokeMessage) => {
+// The worker is dedicated to its instance: blocking here between jobs is intended.
+for (;;) {
+  while (Atomics.load(ctl, CTL.JOB) === 0) Atomics.wait(ctl, CTL.JOB, 0);
+  Atomics.store(ctl, CTL.JOB, 0);
+  const { s, b } = ch.readMixed(1);
   try {
-    const r = live.abi.invoke(live.guestCall, m.o, m.p);
-    if (r.ok) post({ t: MSG.RESULT, ok: true, d: r.data }, transferable(r.data));
-    else post({ t: MSG.RESULT, ok: false, k: 'GUEST_ERROR', e: r.error });
+    const r = live.abi.invoke(live.guestCall, s[0]!, b);
+    if (r.ok) ch.write(KIND.OK, [r.data]);
+    else ch.write(KIND.GUEST_ERROR, [r.error]);
   } catch (e) {
-    let kind: FailureKind = 'TRAP';
-    if (e instanceof ProcExit) kind = 'PROC_EXIT';
-    else if (atCeiling(live.memory)) kind = 'MEMORY_LIMIT';
+    let kind: number = KIND.TRAP;
+    if (e instanceof ProcExit) kind = KIND.PROC_EXIT;
+    else if (atCeiling(live.memory)) kind = KIND.MEMORY_LIMIT;
     const text = e instanceof Error ? e.message : String(e);
     // The trapped instance's state is undefined: replace it before answering.
     try {
       live = instantiate();
     } catch (e2) {
-      post({ t: MSG.RESULT, ok: false, k: kind, e: text });
+      ch.write(kind, [text]);
+      signal();
       post({ t: MSG.FAILED, e: `could not re-instantiate after a trap: ${e2 instanceof Error ? e2.message : String(e2)}` });
       process.exit(1);
     }
-    post({ t: MSG.RESULT, ok: false, k: kind, e: text });
+    ch.write(kind, [text]);
   }
-});
+  signal();
+}

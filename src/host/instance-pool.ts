@@ -4,7 +4,8 @@
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { StratusError } from './errors.js';
-import { MSG, transferable, type WorkerInit, type WorkerMessage } from '../abi/protocol.js';
+import { MSG, type WorkerInit, type WorkerMessage } from '../abi/protocol.js';
+import { Channel, createChannelBuffer, CTL, KIND } from '../abi/channel.js';
 import type { HostCallResult } from '../abi/guest.js';
 
 const WORKER_URL = new URL('../abi/worker.js', import.meta.url);
@@ -37,18 +38,64 @@ interface Pending {
   reject(e: Error): void;
 }
 
+/** What a worker reported back: a result, or a host call to serve. */
+export type Outcome = { ok: true; d: Uint8Array } | { ok: false; k: number; e: string };
+
 export class ActorInstance {
   readonly id = randomUUID();
   busy: Pending | null = null;
   dead = false;
-  constructor(readonly worker: Worker, private readonly port: MessagePort, private readonly flag: Int32Array) {}
+  private readonly ctl: Int32Array;
+
+  constructor(
+    readonly worker: Worker,
+    private readonly ch: Channel,
+    private readonly onResult: (inst: ActorInstance, o: Outcome) => void,
+    private readonly onHostCall: (inst: ActorInstance, b: string, n: string, o: string, p: Uint8Array) => void,
+  ) {
+    this.ctl = ch.ctl;
+  }
+
+  /** Hand a job to the (idle, blocked) worker and wait asynchronously for its signal. */
+  run(operation: string, payload: Uint8Array): void {
+    const ctl = this.ctl;
+    Atomics.store(ctl, CTL.SIGNAL, 0);
+    this.ch.write(KIND.JOB, [operation, payload]);
+    Atomics.store(ctl, CTL.JOB, 1);
+    Atomics.notify(ctl, CTL.JOB);
+    this.arm();
+  }
+
+  private arm(): void {
+    const w = Atomics.waitAsync(this.ctl, CTL.SIGNAL, 0);
+    if (w.async) w.value.then(this.onSignal);
+    else this.onSignal();
+  }
+
+  private readonly onSignal = (): void => {
+    if (this.dead) return;
+    if (Atomics.load(this.ctl, CTL.SIGNAL) !== 1) return this.arm(); // woken without a signal
+    const kind = this.ctl[CTL.KIND];
+    if (kind === KIND.HOST_CALL) {
+      const { s, b } = this.ch.readMixed(3);
+      this.onHostCall(this, s[0]!, s[1]!, s[2]!, b);
+    } else if (kind === KIND.OK) {
+      this.onResult(this, { ok: true, d: this.ch.readBytes(1)[0]! });
+    } else {
+      this.onResult(this, { ok: false, k: kind!, e: this.ch.readStrings(1)[0]! });
+    }
+  };
 
   /** Wake the worker blocked in __host_call with its reply. */
   replyHostCall(res: HostCallResult): void {
     if (this.dead) return;
-    this.port.postMessage(res, res.ok ? transferable(res.data) : []);
-    Atomics.store(this.flag, 0, 1);
-    Atomics.notify(this.flag, 0);
+    const ctl = this.ctl;
+    Atomics.store(ctl, CTL.SIGNAL, 0);
+    if (res.ok) this.ch.write(KIND.OK, [res.data]);
+    else this.ch.write(KIND.ERROR, [res.error]);
+    Atomics.store(ctl, CTL.REPLY, 1);
+    Atomics.notify(ctl, CTL.REPLY);
+    this.arm();
   }
 
   /** Operation being served right now (for self-call detection and messages). */
@@ -129,16 +176,17 @@ export class InstancePool {
   private spawn(): Promise<ActorInstance> {
     this.spawning++;
     const { port1, port2 } = new MessageChannel();
-    const flagBuf = new SharedArrayBuffer(4);
-    const init: WorkerInit = { module: this.cfg.module, port: port2, flag: flagBuf };
-    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2] });
-    const inst = new ActorInstance(worker, port1, new Int32Array(flagBuf));
+    const bulk = new MessageChannel();
+    const sab = createChannelBuffer();
+    const init: WorkerInit = { module: this.cfg.module, port: port2, bulk: bulk.port2, channel: sab };
+    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2, bulk.port2] });
+    const inst = new ActorInstance(worker, new Channel(sab, bulk.port1),
+      (i, o) => this.onResult(i, o),
+      (i, b, n, o, p) => this.cfg.hooks.hostCall(i, b, n, o, p));
     return new Promise<ActorInstance>((resolve, reject) => {
       let ready = false;
       port1.on('message', (m: WorkerMessage) => {
         switch (m.t) {
-          case MSG.RESULT: return this.onResult(inst, m);
-          case MSG.HOST_CALL: return this.cfg.hooks.hostCall(inst, m.b, m.n, m.o, m.p);
           case MSG.LOG: return this.cfg.hooks.log(m.l, m.s);
           case MSG.READY:
             ready = true;
@@ -170,6 +218,7 @@ export class InstancePool {
       worker.on('error', (e) => this.cfg.hooks.log('error', `actor ${this.cfg.label} worker error: ${e.message}`));
       worker.on('exit', () => {
         port1.close();
+        bulk.port1.close();
         if (!ready) {
           ready = true;
           this.spawning--;
@@ -192,7 +241,7 @@ export class InstancePool {
 
   private dispatch(inst: ActorInstance, p: Pending): void {
     inst.busy = p;
-    inst.worker.postMessage({ o: p.operation, p: p.payload });
+    inst.run(p.operation, p.payload);
   }
 
   private release(inst: ActorInstance): void {
@@ -206,7 +255,7 @@ export class InstancePool {
     else this.idle.push(inst);
   }
 
-  private onResult(inst: ActorInstance, m: Extract<WorkerMessage, { t: typeof MSG.RESULT }>): void {
+  private onResult(inst: ActorInstance, m: Outcome): void {
     const p = inst.busy;
     inst.busy = null;
     if (p) {
@@ -216,14 +265,14 @@ export class InstancePool {
     this.release(inst);
   }
 
-  private failure(kind: string, text: string, operation: string): StratusError {
+  private failure(kind: number, text: string, operation: string): StratusError {
     switch (kind) {
-      case 'GUEST_ERROR':
+      case KIND.GUEST_ERROR:
         return new StratusError('GUEST_ERROR', text);
-      case 'MEMORY_LIMIT':
+      case KIND.MEMORY_LIMIT:
         return new StratusError('MEMORY_LIMIT', `actor ${this.cfg.label} ran out of memory in ${operation}: it reached its ceiling of ${this.cfg.maxMemoryPages} pages (${this.cfg.maxMemoryPages * 64} KiB) and trapped (${text})`,
           'raise the limit with maxMemoryPages, or fix the actor\'s memory use; the instance was replaced');
-      case 'PROC_EXIT':
+      case KIND.PROC_EXIT:
         return new StratusError('TRAP', `actor ${this.cfg.label} ended ${operation} early: ${text}`, 'actors must return from __guest_call instead of exiting; the instance was replaced');
       default:
         return new StratusError('TRAP', `actor ${this.cfg.label} trapped in ${operation}: ${text}`, 'the instance was replaced; other calls are unaffected');

@@ -1,0 +1,84 @@
+// Per-invocation cost: an echo actor through the Host (worker thread, message hop) vs calling the
+// same wasm export in-process through the same ABI code; plus the __host_call hop (worker blocks
+// on Atomics.wait while the main thread answers) vs an in-process host function.
+// Run: node dist/bench/invoke.js [iterations]
+import { performance } from 'node:perf_hooks';
+import { Host } from '../src/host/host.js';
+import { GuestAbi, type HostCallFn } from '../src/abi/guest.js';
+import { runBuiltin } from '../src/host/builtins.js';
+import { signActorModule } from '../src/claims/sign.js';
+import { fixture } from '../test/support/wat.js';
+import { hostCallPayload as hcp } from '../test/support/fixtures.js';
+
+const N = Number(process.argv[2] ?? 20000);
+const PAYLOAD = Buffer.from('85a66d6574686f64a3474554a470617468a72f626c6f67676fab7175657279537472696e67a0a668656164657280a4626f6479c400', 'hex');
+
+async function rawInstance(bytes: Uint8Array, hostCall: HostCallFn) {
+  const abi = new GuestAbi(hostCall, () => undefined);
+  const t = abi.imports();
+  const inst = new WebAssembly.Instance(await WebAssembly.compile(bytes), { wasmbus: t, wapc: t } as unknown as WebAssembly.Imports);
+  abi.bindMemory(inst.exports.memory as WebAssembly.Memory);
+  const call = inst.exports.__guest_call as (a: number, b: number) => number;
+  return (op: string, p: Uint8Array) => abi.invoke(call, op, p);
+}
+
+function time(n: number, fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) fn();
+  return Number(process.hrtime.bigint() - t0) / n;
+}
+
+async function timeAsync(n: number, fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await fn();
+  return Number(process.hrtime.bigint() - t0) / n;
+}
+
+let mainThreadNs = 0;
+/** `inflight` concurrent callers, each issuing calls back to back. Also records main-thread busy time per call. */
+async function timeConcurrent(n: number, inflight: number, fn: () => Promise<unknown>): Promise<number> {
+  let left = n;
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: inflight }, async () => {
+    while (left-- > 0) await fn();
+  }));
+  const elu = performance.eventLoopUtilization(elu0);
+  mainThreadNs = (elu.active * 1e6) / n;
+  return Number(process.hrtime.bigint() - t0) / n;
+}
+
+const fmt = (ns: number) => `${ns.toFixed(0).padStart(8)} ns/op`;
+
+const echoWasm = await fixture('echo');
+const hostcallWasm = await fixture('hostcall');
+const rngPayload = hcp('default', 'wasmcloud:builtin:numbergen', 'NumberGen.Random32');
+
+// baseline: in-process
+const rawEcho = await rawInstance(echoWasm, () => ({ ok: false, error: 'none' }));
+const rawHc = await rawInstance(hostcallWasm, (_b, n, o, p) => runBuiltin(n, o, p, 'M', () => undefined));
+time(N, () => rawEcho('Echo.Say', PAYLOAD));
+const rawEchoNs = time(N, () => rawEcho('Echo.Say', PAYLOAD));
+time(N, () => rawHc('Run', rngPayload));
+const rawHcNs = time(N, () => rawHc('Run', rngPayload));
+
+// through the host
+const host = new Host({ log: () => undefined, maxInstances: 2 });
+const echo = await host.startActor(signActorModule(echoWasm, { name: 'echo' }), { count: 2 });
+const hc = await host.startActor(signActorModule(hostcallWasm, { name: 'hc', caps: ['wasmcloud:builtin:numbergen'] }), { count: 1 });
+await timeAsync(N / 4, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
+const hostEchoNs = await timeAsync(N, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
+await timeConcurrent(N / 4, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
+const hostEchoConcNs = await timeConcurrent(N, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
+await timeAsync(N / 4, () => host.call(hc.id, 'Run', rngPayload));
+const hostHcNs = await timeAsync(N, () => host.call(hc.id, 'Run', rngPayload));
+await host.shutdown();
+
+console.log(`invoke benchmark, ${N} calls each, ${PAYLOAD.length}-byte payload (one run, same process)`);
+console.log(`  echo raw in-process (baseline)          ${fmt(rawEchoNs)}`);
+console.log(`  echo via Host, sequential               ${fmt(hostEchoNs)}   ratio ${(hostEchoNs / rawEchoNs).toFixed(1)}x baseline`);
+console.log(`  echo via Host, 32 in flight, 2 inst.    ${fmt(hostEchoConcNs)}   ratio ${(hostEchoConcNs / rawEchoNs).toFixed(1)}x baseline (throughput ${(1e9 / hostEchoConcNs).toFixed(0)} calls/s)`);
+console.log(`  main-thread busy time per call (32 in flight)  ${fmt(mainThreadNs)}   (what an HTTP front end on the main thread pays; the wasm runs on worker threads)`);
+console.log(`  host call raw in-process (baseline)     ${fmt(rawHcNs)}`);
+console.log(`  host call via Host (Atomics hop)        ${fmt(hostHcNs)}   ratio ${(hostHcNs / rawHcNs).toFixed(1)}x baseline`);
+console.log(`  => one __host_call hop costs about ${((hostHcNs - hostEchoNs) / 1000).toFixed(1)} µs over a plain invocation`);
