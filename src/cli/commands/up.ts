@@ -8,7 +8,16 @@ import { controlPaths } from '../../control/paths.js';
 import { controlRequest, hostIsRunning } from '../../control/client.js';
 import type { HostView } from '../../control/views.js';
 
-interface UpOptions { detached?: boolean; manifest?: string; allowUnsigned?: boolean; rpcTimeout?: string; output?: string; label?: string[] }
+interface UpOptions { detached?: boolean; manifest?: string; allowUnsigned?: boolean; rpcTimeout?: string; output?: string; label?: string[]; logLevel?: string }
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+type Level = (typeof LEVELS)[number];
+
+function parseLevel(v: string | undefined): Level {
+  const l = (v ?? 'info') as Level;
+  if (!LEVELS.includes(l)) throw new StratusError('BAD_REQUEST', `--log-level must be one of ${LEVELS.join(', ')}, got "${v}"`);
+  return l;
+}
 
 function parseTimeout(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -36,9 +45,13 @@ function hostText(h: HostView): string {
 async function runForeground(o: UpOptions, format: OutputFormat): Promise<void> {
   const { runHost } = await import('../../control/daemon.js');
   const say = (t: string) => (format === 'json' ? process.stderr : process.stdout).write(t + '\n');
+  const min = LEVELS.indexOf(parseLevel(o.logLevel));
   const running = await runHost({
     manifest: o.manifest, allowUnsigned: o.allowUnsigned, rpcTimeoutMs: parseTimeout(o.rpcTimeout), labels: parseLabels(o.label),
     note: say,
+    log: (level, text) => {
+      if (LEVELS.indexOf(level) >= min) process.stderr.write(`[${new Date().toISOString()}] ${level.padEnd(5)} ${text}\n`);
+    },
   });
   emit(format, running.describe(), () => hostText(running.describe()) + '\n  press Ctrl-C to stop');
   const onSignal = (sig: string) => {
@@ -60,11 +73,13 @@ async function runDetached(o: UpOptions, format: OutputFormat): Promise<void> {
   }
   parseTimeout(o.rpcTimeout);
   parseLabels(o.label);
+  parseLevel(o.logLevel);
   const args = [process.argv[1], 'up'];
   if (o.manifest) args.push('--manifest', o.manifest);
   if (o.allowUnsigned) args.push('--allow-unsigned');
   if (o.rpcTimeout) args.push('--rpc-timeout', o.rpcTimeout);
   for (const l of o.label ?? []) args.push('--label', l);
+  if (o.logLevel) args.push('--log-level', o.logLevel);
   const { mkdirSync } = await import('node:fs');
   mkdirSync(paths.home, { recursive: true });
   const logFd = openSync(paths.logFile, 'a');
@@ -99,7 +114,8 @@ export function register(program: Command): void {
     .option('--manifest <file>', 'deploy this application manifest once the host is up')
     .option('--allow-unsigned', 'development switch: run actors that carry no claims')
     .option('--rpc-timeout <ms>', 'deadline for one invocation in milliseconds (default 2000)')
-    .option('--label <KEY=VALUE...>', 'host label shown by `stratus ctl get hosts`');
+    .option('--label <KEY=VALUE...>', 'host label shown by `stratus ctl get hosts`')
+    .option('--log-level <level>', 'least severe log level printed: debug, info, warn, error', 'info');
   addOutputOption(up).action(async (o: UpOptions) => {
     let format: OutputFormat = 'text';
     try {
@@ -107,7 +123,8 @@ export function register(program: Command): void {
       if (o.detached) await runDetached(o, format);
       else await runForeground(o, format);
     } catch (e) {
-      fail(format, e, e instanceof StratusError && e.code === 'BAD_REQUEST' && /manifest/.test(e.message) ? EXIT.INVALID : EXIT.FAILED);
+      const bad = e instanceof StratusError && e.code === 'BAD_REQUEST';
+      fail(format, e, bad && /^--/.test(e.message) ? EXIT.USAGE : bad && /^manifest /.test(e.message) ? EXIT.INVALID : EXIT.FAILED);
       // A half-started host may hold handles; the error is reported, so leave.
       process.exit(process.exitCode ?? EXIT.FAILED);
     }
