@@ -180,3 +180,58 @@ test('memory stays bounded over 20 000 kvcounter invocations (incremental GC)', 
   assert.ok(end <= warm + 4 * 65536, `memory grew from ${warm} to ${end} bytes`);
   assert.ok(end < 4 * 1024 * 1024, `memory ${end} bytes`);
 });
+
+test('every generated sender (keyvalue, logging, numbergen, messaging) sends the declared bytes and decodes its reply', () => {
+  const replies: Record<string, unknown> = {
+    'KeyValue.Increment': -3, 'KeyValue.Contains': true, 'KeyValue.Del': false, 'KeyValue.Get': { value: 'v', exists: true },
+    'KeyValue.ListAdd': 2, 'KeyValue.ListClear': true, 'KeyValue.ListDel': true, 'KeyValue.ListRange': ['a', 'b'],
+    'KeyValue.SetAdd': 1, 'KeyValue.SetDel': 0, 'KeyValue.SetIntersection': ['x'], 'KeyValue.SetQuery': ['x', 'y'],
+    'KeyValue.SetUnion': ['a', 'b', 'c'], 'KeyValue.SetClear': false, 'NumberGen.GenerateGuid': '0f5c3a39-4c2e-4b7a-9a4e-2f1d6c1e8b11',
+    'NumberGen.Random32': 4000000000, 'NumberGen.RandomInRange': 3,
+    'Messaging.Request': { subject: 'q', replyTo: 'inbox', body: new TextEncoder().encode('ok') },
+  };
+  reply = (c) => (c.operation in replies ? { ok: oracleEncode(replies[c.operation]) } : { ok: new Uint8Array(0) });
+  const start = harness.calls.length;
+  const r = harness.call('Bindings.All', new Uint8Array(0));
+  assert.equal(r.rc, 1, r.error);
+  assert.deepEqual(oracleDecode(r.response), [
+    -3, true, false, 'v', true, 2, true, true, ['a', 'b'], true, 1, 0, 1, 2, 3, false, true,
+    '0f5c3a39-4c2e-4b7a-9a4e-2f1d6c1e8b11', 4000000000, 3, true, true, 'q|inbox|ok',
+  ]);
+  const calls = harness.calls.slice(start).map((c) => [c.binding, c.namespace, c.operation, hex(c.payload)]);
+  const s = (v: unknown) => hex(oracleEncode(v));
+  assert.deepEqual(calls, [
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.Increment', s({ key: 'k', value: -3 })],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.Contains', 'a16b'],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.Del', 'a16b'],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.Get', 'a16b'],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.ListAdd', s({ listName: 'l', value: 'v' })],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.ListClear', 'a16c'],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.ListDel', s({ listName: 'l', value: 'v' })],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.ListRange', s({ listName: 'l', start: 0, stop: -1 })],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.Set', s({ key: 'k', value: 'v', expires: 60 })],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.SetAdd', s({ setName: 's', value: 'v' })],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.SetDel', s({ setName: 's', value: 'v' })],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.SetIntersection', s(['a', 'b'])],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.SetQuery', 'a173'],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.SetUnion', s(['a', 'b'])],
+    ['default', 'wasmcloud:keyvalue', 'KeyValue.SetClear', 'a173'],
+    ['default', 'wasmcloud:builtin:logging', 'Logging.WriteLog', s({ level: 'info', text: 'hello' })],
+    ['default', 'wasmcloud:builtin:numbergen', 'NumberGen.GenerateGuid', ''],
+    ['default', 'wasmcloud:builtin:numbergen', 'NumberGen.Random32', ''],
+    ['default', 'wasmcloud:builtin:numbergen', 'NumberGen.RandomInRange', s({ min: 1, max: 6 })],
+    // optional replyTo omitted when absent (reference §2.1), present when set
+    ['default', 'wasmcloud:messaging', 'Messaging.Publish', s({ subject: 's', body: new TextEncoder().encode('b') })],
+    ['default', 'wasmcloud:messaging', 'Messaging.Publish', s({ subject: 's', replyTo: 'r', body: new Uint8Array(0) })],
+    ['default', 'wasmcloud:messaging', 'Messaging.Request', s({ subject: 'q', body: new Uint8Array(0), timeoutMs: 1000 })],
+  ]);
+});
+
+test('MessageSubscriber receiver: no output on success, guest error text on failure, nil replyTo accepted', () => {
+  const ok = harness.call('MessageSubscriber.HandleMessage', oracleEncode({ subject: 'x', replyTo: null, body: new Uint8Array(1) }));
+  assert.equal(ok.rc, 1, ok.error);
+  assert.equal(ok.response.length, 0);
+  const bad = harness.call('MessageSubscriber.HandleMessage', oracleEncode({ subject: 'fail', body: new Uint8Array(0) }));
+  assert.equal(bad.rc, 0);
+  assert.equal(bad.error, 'Guest call failed for method MessageSubscriber.HandleMessage: refused fail');
+});

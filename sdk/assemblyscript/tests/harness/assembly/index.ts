@@ -3,6 +3,9 @@
 import {
   registerHandler, Result, ok, guestError, Reader, Writer, Kind, JsonWriter, hostCall,
   HttpRequest, HttpResponse, IncrementRequest,
+  KeyValueSender, SetRequest, ListAddRequest, ListDelRequest, ListRangeRequest, SetAddRequest, SetDelRequest,
+  LoggingSender, LogEntry, NumberGenSender, RangeLimit, MessagingSender, PubMessage, RequestMessage,
+  MessageSubscriberReceiver, SubMessage, Unit, UNIT,
 } from "@stratus/actor-as";
 export { __guest_call, __wasmbus_rpc_version } from "@stratus/actor-as";
 
@@ -160,4 +163,56 @@ registerHandler("Vectors.IncrementRequest", (payload: Uint8Array): Result<Uint8A
   const w = new Writer();
   v.encode(w);
   return ok<Uint8Array>(w.toBytes());
+});
+
+// Calls every generated sender once and reports each result, so the test can check the bytes
+// sent for every operation and the decoding of every reply type.
+registerHandler("Bindings.All", (payload: Uint8Array): Result<Uint8Array> => {
+  const kv = new KeyValueSender();
+  const w = new Writer();
+  w.arrayHeader(23);
+  const inc = new IncrementRequest(); inc.key = "k"; inc.value = -3;
+  const r1 = kv.increment(inc); w.int(<i64>r1.value);
+  const r2 = kv.contains("k"); w.bool(r2.value);
+  const r3 = kv.del("k"); w.bool(r3.value);
+  const r4 = kv.get("k"); const g = r4.value; w.str(g.value); w.bool(g.exists);
+  const la = new ListAddRequest(); la.listName = "l"; la.value = "v";
+  w.uint(<u64>kv.listAdd(la).value);
+  w.bool(kv.listClear("l").value);
+  const ld = new ListDelRequest(); ld.listName = "l"; ld.value = "v";
+  w.bool(kv.listDel(ld).value);
+  const lr = new ListRangeRequest(); lr.listName = "l"; lr.start = 0; lr.stop = -1;
+  const range = kv.listRange(lr).value; w.arrayHeader(<u32>range.length); for (let i = 0; i < range.length; i++) w.str(range[i]);
+  const sr = new SetRequest(); sr.key = "k"; sr.value = "v"; sr.expires = 60;
+  w.bool(kv.set(sr).ok);
+  const sa = new SetAddRequest(); sa.setName = "s"; sa.value = "v";
+  w.uint(<u64>kv.setAdd(sa).value);
+  const sd = new SetDelRequest(); sd.setName = "s"; sd.value = "v";
+  w.uint(<u64>kv.setDel(sd).value);
+  const names = new Array<string>(); names.push("a"); names.push("b");
+  w.uint(<u64>kv.setIntersection(names).value.length);
+  w.uint(<u64>kv.setQuery("s").value.length);
+  w.uint(<u64>kv.setUnion(names).value.length);
+  w.bool(kv.setClear("s").value);
+  const log = new LogEntry(); log.level = "info"; log.text = "hello";
+  w.bool(new LoggingSender().writeLog(log).ok);
+  const ng = new NumberGenSender();
+  w.str(ng.generateGuid().value);
+  w.uint(<u64>ng.random32().value);
+  const lim = new RangeLimit(); lim.min = 1; lim.max = 6;
+  w.uint(<u64>ng.randomInRange(lim).value);
+  const msg = new MessagingSender();
+  const pub = new PubMessage(); pub.subject = "s"; pub.body = Uint8Array.wrap(String.UTF8.encode("b"));
+  w.bool(msg.publish(pub).ok);
+  const pubReply = new PubMessage(); pubReply.subject = "s"; pubReply.replyTo = "r"; pubReply.body = new Uint8Array(0);
+  w.bool(msg.publish(pubReply).ok);
+  const rq = new RequestMessage(); rq.subject = "q"; rq.body = new Uint8Array(0); rq.timeoutMs = 1000;
+  const reply = msg.request(rq).value; const rt = reply.replyTo; w.str(reply.subject + "|" + (rt !== null ? rt : "-") + "|" + String.UTF8.decode(reply.body.buffer));
+  return ok<Uint8Array>(w.toBytes());
+});
+
+// Receives messages; answers nothing (no output) and fails on subject "fail".
+MessageSubscriberReceiver.handleMessage((m: SubMessage): Result<Unit> => {
+  if (m.subject == "fail") return guestError<Unit>("refused " + m.subject);
+  return ok<Unit>(UNIT);
 });
