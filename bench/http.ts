@@ -3,7 +3,7 @@
 //   node dist/bench/http.js [--duration 5] [--connections 32]
 // Pairs: lmdb default backend vs bare Node + Map; Redis backend vs bare Node + ioredis INCR.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,23 @@ const WARMUP = 2;
 const CONNECTIONS = arg('connections', 32);
 const THREADS = 1;
 
-interface WrkResult { rps: number; p50ms: number; p99ms: number; errors: number }
+interface WrkResult { rps: number; p50ms: number; p99ms: number; errors: number; requests?: number; cpuUsPerReq?: number }
+
+/** CPU time (user+sys, all threads) a process has used, in microseconds, from /proc (Linux). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime in 100 Hz ticks
+}
+
+/** Run wrk and charge the server process's CPU time to the requests it served. */
+function measure(url: string, pid: number): WrkResult {
+  const before = cpuMicros(pid);
+  const r = wrk(url, DURATION);
+  const used = cpuMicros(pid) - before;
+  const requests = r.requests ?? r.rps * DURATION;
+  return { ...r, cpuUsPerReq: used / requests };
+}
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -41,6 +57,7 @@ function toMs(v: string, unit: string): number {
 
 export function parseWrk(out: string): WrkResult {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const pct = (p: string) => {
     const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
     return m ? toMs(m[1], m[2]) : NaN;
@@ -48,7 +65,7 @@ export function parseWrk(out: string): WrkResult {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50ms: pct('50'), p99ms: pct('99'), errors };
+  return { rps, p50ms: pct('50'), p99ms: pct('99'), errors, requests };
 }
 
 function wrk(url: string, seconds: number): WrkResult {
@@ -111,7 +128,7 @@ async function runBare(redisUrl?: string): Promise<WrkResult> {
     const url = `http://127.0.0.1:${port}/bloggo`;
     await waitForHttp(url, child, 'bare node server');
     wrk(url, WARMUP);
-    return wrk(url, DURATION);
+    return measure(url, child.pid!);
   } finally {
     await stopChild(child);
   }
@@ -153,7 +170,7 @@ ${values ? `      values:\n${values}` : ''}
     const url = `http://127.0.0.1:${port}/bloggo`;
     await waitForHttp(url, child, 'stratus up');
     wrk(url, WARMUP);
-    return wrk(url, DURATION);
+    return measure(url, child.pid!);
   } finally {
     await stopChild(child);
     rmSync(home, { recursive: true, force: true });
@@ -177,7 +194,7 @@ async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }>
 }
 
 function line(name: string, r: WrkResult): string {
-  return `  ${name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50ms.toFixed(2)} ms   p99 ${r.p99ms.toFixed(2)} ms${r.errors ? `   errors ${r.errors}` : ''}`;
+  return `  ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50ms.toFixed(2)} ms   p99 ${r.p99ms.toFixed(2)} ms   cpu ${(r.cpuUsPerReq ?? NaN).toFixed(0)} us/req${r.errors ? `   errors ${r.errors}` : ''}`;
 }
 
 function report(title: string, stratus: WrkResult, bare: WrkResult): number {
@@ -185,7 +202,9 @@ function report(title: string, stratus: WrkResult, bare: WrkResult): number {
   console.log(`=> ${title}`);
   console.log(line('stratus', stratus));
   console.log(line('bare node', bare));
-  console.log(`  ratio stratus/bare: ${ratio.toFixed(2)}  (target >= 0.80: ${ratio >= 0.8 ? 'met' : 'NOT met'})\n`);
+  console.log(`  ratio stratus/bare: ${ratio.toFixed(2)}  (target >= 0.80: ${ratio >= 0.8 ? 'met' : 'NOT met'})`);
+  // CPU per request is less sensitive to other load on a shared machine than req/s.
+  console.log(`  cpu per request bare/stratus: ${((bare.cpuUsPerReq ?? NaN) / (stratus.cpuUsPerReq ?? NaN)).toFixed(2)}\n`);
   return ratio;
 }
 
@@ -199,7 +218,7 @@ async function pair(title: string, stratus: () => Promise<WrkResult>, bare: () =
   for (let i = 0; i < ROUNDS; i++) {
     const b = await bare();
     const st = await stratus();
-    console.log(`  round ${i + 1}: stratus ${st.rps.toFixed(0)} req/s, bare ${b.rps.toFixed(0)} req/s`);
+    console.log(`  round ${i + 1}: stratus ${st.rps.toFixed(0)} req/s (${(st.cpuUsPerReq ?? NaN).toFixed(0)} us cpu/req), bare ${b.rps.toFixed(0)} req/s (${(b.cpuUsPerReq ?? NaN).toFixed(0)} us cpu/req)`);
     if (!bestB || b.rps > bestB.rps) bestB = b;
     if (!bestS || st.rps > bestS.rps) bestS = st;
   }
