@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { ProviderHost, WasmCloudEntity } from '../../host/types.js';
 import { isStratusError } from '../../host/errors.js';
-import { encodeHttpRequest, decodeHttpResponse, type HeaderMap } from './codec.js';
+import { decodeHttpResponse } from './codec.js';
+import { encodeRawHttpRequest } from './request-encoder.js';
 import type { HttpServerSettings } from './settings.js';
 
 const OPERATION = 'HttpServer.HandleRequest';
@@ -21,19 +22,24 @@ export interface ListenerTarget {
   settings: HttpServerSettings;
 }
 
-function headersOf(raw: string[]): HeaderMap {
-  const out: HeaderMap = {};
+/**
+ * Group raw header lines by lowercased name, keeping first-seen order. Returns parallel arrays
+ * (names, values) for the encoder; values that are not visible ASCII are dropped.
+ */
+export function groupHeaders(raw: string[]): { names: string[]; values: string[][] } {
+  const names: string[] = [];
+  const values: string[][] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const value = raw[i + 1]!;
     if (NON_ASCII.test(value)) continue;
     const name = raw[i]!.toLowerCase();
-    if (name === '__proto__') continue;
-    const list = out[name];
-    if (list === undefined) out[name] = [value];
-    else list.push(value);
+    const at = names.indexOf(name); // few headers per request: a scan beats building a Map
+    if (at < 0) { names.push(name); values.push([value]); } else values[at]!.push(value);
   }
-  return out;
+  return { names, values };
 }
+
+interface Pending { deadline: number; res: ServerResponse; done: boolean }
 
 function sendText(res: ServerResponse, status: number, text: string, close = false): void {
   if (res.headersSent) { res.destroy(); return; }
@@ -52,6 +58,9 @@ export function statusForActorError(e: unknown): number {
 export class HttpListener {
   readonly server: Server;
   private target: ListenerTarget;
+  /** Requests waiting on the actor; one sweeper answers overdue ones (cheaper than a timer each). */
+  private readonly pending = new Set<Pending>();
+  private sweeper?: NodeJS.Timeout;
 
   constructor(target: ListenerTarget) {
     this.target = target;
@@ -68,7 +77,13 @@ export class HttpListener {
     const { host, port } = this.target.settings;
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => { this.server.off('listening', onListening); reject(e); };
-      const onListening = () => { this.server.off('error', onError); resolve(); };
+      const onListening = () => {
+        this.server.off('error', onError);
+        const every = Math.max(10, Math.min(250, Math.floor(this.target.settings.timeoutMs / 10)));
+        this.sweeper = setInterval(() => this.sweep(), every);
+        this.sweeper.unref();
+        resolve();
+      };
       this.server.once('error', onError);
       this.server.once('listening', onListening);
       this.server.listen({ host, port });
@@ -83,6 +98,8 @@ export class HttpListener {
 
   /** Stop accepting, drop keep-alive and in-flight connections, so the port is free when this resolves. */
   close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.pending.clear();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -140,37 +157,46 @@ export class HttpListener {
       url = i < 0 ? '/' : url.slice(i);
     }
     const q = url.indexOf('?');
-    const payload = encodeHttpRequest({
+    const h = groupHeaders(req.rawHeaders);
+    const payload = encodeRawHttpRequest({
       method: req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
       queryString: q < 0 ? '' : url.slice(q + 1),
-      header: headersOf(req.rawHeaders),
+      headerNames: h.names,
+      headerValues: h.values,
       body,
     });
-    let done = false;
     const timeoutMs = t.settings.timeoutMs;
-    // The host enforces timeoutMs too; this guard guarantees the client an answer regardless.
-    const timer = setTimeout(() => {
-      if (done) return;
-      done = true;
-      sendText(res, 503, `actor ${t.actorId} did not answer within ${timeoutMs} ms; raise the link value timeout_ms if it needs longer`);
-    }, timeoutMs);
+    // The host enforces timeoutMs too; the sweeper guarantees the client an answer regardless.
+    const p: Pending = { deadline: Date.now() + timeoutMs, res, done: false };
+    this.pending.add(p);
     t.host.callActor(t.actorId, t.origin, OPERATION, payload, { timeoutMs }).then(
       (reply) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
+        if (p.done) return;
+        p.done = true;
+        this.pending.delete(p);
         this.respond(res, reply);
       },
       (e: unknown) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
+        if (p.done) return;
+        p.done = true;
+        this.pending.delete(p);
         const status = statusForActorError(e);
         const what = status === 503 && isStratusError(e, 'TIMEOUT') ? 'timed out handling the request' : 'failed to handle the request';
         sendText(res, status, `actor ${t.actorId} ${what}: ${(e as Error)?.message ?? String(e)}`);
       },
     );
+  }
+
+  private sweep(): void {
+    if (this.pending.size === 0) return;
+    const now = Date.now();
+    for (const p of this.pending) {
+      if (p.deadline > now) continue;
+      p.done = true;
+      this.pending.delete(p);
+      sendText(p.res, 503, `actor ${this.target.actorId} did not answer within ${this.target.settings.timeoutMs} ms; raise the link value timeout_ms if it needs longer`);
+    }
   }
 
   private respond(res: ServerResponse, reply: Uint8Array): void {
