@@ -170,11 +170,15 @@ describe('httpserver provider', () => {
     assert.match(res.body.toString(), /actor MACTOR1 failed to handle the request: Guest call failed .*boom/);
   });
 
-  it('answers 503 when the actor call times out (host TIMEOUT, or no answer within timeout_ms)', async () => {
+  it('answers 503 when the actor call times out (host TIMEOUT, or no answer within timeout_ms) or the actor is not running', async () => {
     h.setActor(async () => { throw new StratusError('TIMEOUT', 'actor did not finish within 300 ms'); });
     let res = await get(port, '/slow');
     assert.equal(res.status, 503);
     assert.match(res.body.toString(), /timed out/);
+    h.setActor(async () => { throw new StratusError('UNKNOWN_TARGET', 'no actor MACTOR1 is running'); });
+    res = await get(port, '/stopped');
+    assert.equal(res.status, 503, 'an actor that is not running makes the service unavailable');
+    assert.match(res.body.toString(), /failed to handle the request: no actor MACTOR1 is running/);
     h.setActor(() => new Promise(() => { /* never answers */ }));
     res = await get(port, '/never');
     assert.equal(res.status, 503);

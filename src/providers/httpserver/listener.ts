@@ -50,9 +50,12 @@ function sendText(res: ServerResponse, status: number, text: string, close = fal
   res.end(body);
 }
 
-/** Status for a failed actor call: timeouts and a missing actor are "unavailable", the rest are server errors. */
+/**
+ * Status for a failed actor call: a timeout or an actor that is not running (stopped, not started
+ * yet) is "unavailable" and may pass; anything else is a server error.
+ */
 export function statusForActorError(e: unknown): number {
-  return isStratusError(e, 'TIMEOUT') || isStratusError(e, 'ACTOR_NOT_RUNNING') ? 503 : 500;
+  return isStratusError(e, 'TIMEOUT') || isStratusError(e, 'ACTOR_NOT_RUNNING') || isStratusError(e, 'UNKNOWN_TARGET') ? 503 : 500;
 }
 
 export class HttpListener {
