@@ -1,7 +1,7 @@
 // startActor: claims verification, portability, memory ceiling, and same-key rules.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { signedFixture, fixture, testHost, utf8, text } from '../support/fixtures.js';
+import { signedFixture, fixture, testHost, utf8, text, until } from '../support/fixtures.js';
 import { signActor } from '../../src/claims/sign.js';
 import { appendCustomSection, stripCustomSections, JWT_SECTION_NAMES } from '../../src/wasm/custom-sections.js';
 import { createKeyPair } from '../../src/claims/nkeys.js';
@@ -73,7 +73,7 @@ test('wapc-only, __console_log and init-order actors load and run', async () => 
     assert.equal(text(await h.call(w.id, 'Op.Name', utf8('+payload'))), 'Op.Name+payload');
     const c = await h.startActor(await signedFixture('console'));
     assert.equal((await h.call(c.id, 'Log', new Uint8Array(0))).length, 0); // rc 1 without __guest_response = empty reply
-    assert.ok(logs.some((l) => l.level === 'info' && l.text === `[${c.id}] hello console`));
+    await until(() => logs.some((l) => l.level === "info" && l.text === `[${c.id}] hello console`), "console log line");
     const s = await h.startActor(await signedFixture('start'));
     // __wasmbus_rpc_version, start, wapc_init, _start, exactly once each, before the first call
     assert.equal(text(await h.call(s.id, 'Order', new Uint8Array(0))), 'VSWT');

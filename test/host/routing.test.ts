@@ -166,3 +166,23 @@ test('provider → actor calls need the actor to hold the provider contract clai
   await host.stopActor(no.id);
   await host.stopProvider(kv.id);
 });
+
+test('events: provider_started/stopped, linkdef_set/deleted carry wasmCloud-shaped data', async () => {
+  const seen: { type: string; data: Record<string, unknown> }[] = [];
+  for (const type of ['provider_started', 'provider_stopped', 'linkdef_set', 'linkdef_deleted']) {
+    host.on(type, (data: Record<string, unknown>) => seen.push({ type, data }));
+  }
+  const kv = new MemoryKv({ linkName: 'events' });
+  await host.startProvider(kv);
+  const actor = 'M' + 'E'.repeat(55);
+  const link = await host.putLink({ actor_id: actor, provider_id: kv.id, contract_id: KV, link_name: 'events', values: { k: 'v' } });
+  await host.deleteLink(actor, KV, 'events');
+  await host.deleteLink(actor, KV, 'events'); // unknown link: no-op, no event
+  await host.stopProvider(kv.id, 'events');
+  assert.deepEqual(seen.map((e) => e.type), ['provider_started', 'linkdef_set', 'linkdef_deleted', 'provider_stopped']);
+  assert.deepEqual(seen[1]!.data, { id: link.id, actor_id: actor, provider_id: kv.id, link_name: 'events', contract_id: KV, values: { k: 'v' } });
+  assert.equal(seen[0]!.data.public_key, kv.id);
+  assert.equal(seen[0]!.data.contract_id, KV);
+  assert.equal(seen[3]!.data.link_name, 'events');
+  await assert.rejects(host.stopProvider(kv.id, 'events'), (e) => isStratusError(e, 'PROVIDER_NOT_RUNNING'));
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { signedFixture, testHost, utf8, text, until } from '../support/fixtures.js';
 import { isStratusError } from '../../src/host/errors.js';
 
-const { host, logs } = testHost({ rpcTimeoutMs: 600 });
+const { host, logs } = testHost({ rpcTimeoutMs: 1500 });
 after(() => host.shutdown());
 
 test('a trap fails that invocation with TRAP; the instance is replaced and serves again', async () => {
@@ -25,7 +25,7 @@ test('an infinite loop hits the deadline: TIMEOUT, the worker is replaced, other
   for (let i = 0; i < 20; i++) assert.equal(text(await host.call(echo.id, 'Echo.Say', utf8(`n${i}`))), `n${i}`);
   const err = await stuckResult;
   assert.ok(isStratusError(err, 'TIMEOUT'), String(err));
-  assert.match((err as Error).message, new RegExp(`^actor ${looper.id} \\(loop\\) did not answer Loop.Forever within 600 ms`));
+  assert.match((err as Error).message, new RegExp(`^actor ${looper.id} \\(loop\\) did not answer Loop.Forever within 1500 ms`));
   await until(() => started.includes(looper.id), 'replacement instance');
   assert.equal(text(await host.call(looper.id, 'Alive', new Uint8Array(0))), 'alive');
   await host.stopActor(looper.id);
