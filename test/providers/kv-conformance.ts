@@ -79,6 +79,16 @@ export function kvConformance(label: string, setup: () => Promise<KvFixture>): v
       assert.deepEqual(await kv.call('Get', key), { value: 'héllo', exists: true });
       await kv.call('Set', { key, value: '', expires: 0 });
       assert.deepEqual(await kv.call('Get', key), { value: '', exists: true }, 'an empty string value still exists');
+      const long = k('v'.repeat(1000)); // long keys work on every backend
+      await kv.call('Set', { key: long, value: 'x'.repeat(100_000), expires: 0 });
+      assert.equal(((await kv.call('Get', long)) as { value: string }).value.length, 100_000);
+    });
+
+    it('the empty string is a key like any other', async () => {
+      await kv.call('Set', { key: '', value: 'empty key', expires: 0 });
+      assert.deepEqual(await kv.call('Get', ''), { value: 'empty key', exists: true });
+      assert.equal(await kv.call('Del', ''), true);
+      assert.equal(await kv.call('Contains', ''), false);
     });
 
     it('replies with wasmCloud\'s exact bytes (Get map, empty Set reply, minimal ints)', async () => {

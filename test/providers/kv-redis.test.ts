@@ -127,4 +127,29 @@ describe('keyvalue redis: link put and availability', () => {
     assert.equal((await p.health()).healthy, true);
     await p.shutdown();
   });
+
+  it('a hung Redis makes operations time out instead of waiting forever; they work again once it answers', async () => {
+    const p = createProvider('keyvalue');
+    await p.start({ ...testHost(dataDir), rpcTimeoutMs: 400 }); // commands time out after 200 ms
+    const link = kvLink('MHUNG', { URL: redis.url });
+    await p.putLink(link);
+    const c = kvClient(p, link);
+    await c.call('Set', { key: 'hung', value: '1', expires: 0 });
+    redis.pause();
+    try {
+      await assert.rejects(c.call('Get', 'hung'), (e: Error) => {
+        assert.ok(isStratusError(e, 'TIMEOUT'), `expected TIMEOUT, got ${e.message}`);
+        assert.match(e.message, /did not answer KeyValue\.Get within 200 ms/);
+        return true;
+      });
+    } finally {
+      redis.resume();
+    }
+    let got: unknown;
+    for (let i = 0; i < 50 && got === undefined; i++) {
+      try { got = await c.call('Get', 'hung'); } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    assert.deepEqual(got, { value: '1', exists: true });
+    await p.shutdown();
+  });
 });

@@ -67,6 +67,10 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** Start it again on the same port (after stop()). */
   restart(): Promise<void>;
+  /** Freeze the process (SIGSTOP): it keeps its connections but answers nothing. */
+  pause(): void;
+  /** Let a paused process run again (SIGCONT). */
+  resume(): void;
   /** Stop and remove its working directory. */
   dispose(): Promise<void>;
 }
@@ -79,13 +83,16 @@ async function startServer(what: string, cmd: string, argsFor: (port: number, di
   const server: RunningServer = {
     port,
     url: `${scheme}://127.0.0.1:${port}`,
-    stop: () => stopProcess(proc.child),
+    stop: () => { proc.child.kill('SIGCONT'); return stopProcess(proc.child); },
+    pause: () => { proc.child.kill('SIGSTOP'); },
+    resume: () => { proc.child.kill('SIGCONT'); },
     async restart() {
       await stopProcess(proc.child);
       proc = startProcess(cmd, argsFor(port, dir));
       await waitForPort(port, proc.child, what, proc.output);
     },
     async dispose() {
+      proc.child.kill('SIGCONT');
       await stopProcess(proc.child);
       rmSync(dir, { recursive: true, force: true });
     },

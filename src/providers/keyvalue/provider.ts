@@ -33,7 +33,9 @@ export class KeyValueProvider implements CapabilityProvider {
       const existing = this.bound.get(link.actor_id);
       if (existing && sameKvSettings(existing.settings, settings)) { existing.link = link; return; }
       // Open the new backend first: a bad re-put leaves the old link working.
-      const backend = await openBackend(settings, { dataDir: host.dataDir, commandTimeoutMs: host.rpcTimeoutMs });
+      // Half the RPC timeout: a hung backend then fails with its own error before the actor's call times out.
+      const commandTimeoutMs = Math.max(100, Math.floor(host.rpcTimeoutMs / 2));
+      const backend = await openBackend(settings, { dataDir: host.dataDir, commandTimeoutMs });
       this.bound.set(link.actor_id, { link, settings, backend });
       if (existing) await existing.backend.close();
       host.log('info', `keyvalue: actor ${link.actor_id} uses ${settings.backend}${settings.bucket ? ` bucket "${settings.bucket}"` : ''}`);

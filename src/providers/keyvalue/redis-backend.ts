@@ -106,7 +106,7 @@ function release(url: string, shared: SharedClient): void {
 export async function openRedisBackend(o: RedisOptions): Promise<RedisBackend> {
   validateRedisUrl(o.url);
   const shared = await acquire(o.url, o.commandTimeoutMs);
-  return new RedisBackend(o.url, o.bucket, shared);
+  return new RedisBackend(o.url, o.bucket, shared, o.commandTimeoutMs);
 }
 
 export class RedisBackend implements KvBackend {
@@ -114,7 +114,7 @@ export class RedisBackend implements KvBackend {
   private readonly prefix: string;
   private closed = false;
 
-  constructor(private readonly url: string, private readonly bucket: string, private readonly shared: SharedClient) {
+  constructor(private readonly url: string, private readonly bucket: string, private readonly shared: SharedClient, private readonly commandTimeoutMs: number) {
     this.prefix = bucket === '' ? '' : `${bucket}:`;
   }
 
@@ -189,8 +189,12 @@ export class RedisBackend implements KvBackend {
         throw new StratusError('INTERNAL', `Redis ${this.shared.display} rejected KeyValue.${op}: ${msg}`);
       }
       const msg = (e as Error).message ?? String(e);
-      const timedOut = /timed out/i.test(msg);
-      throw new StratusError(timedOut ? 'TIMEOUT' : 'INTERNAL',
+      if (/timed out/i.test(msg)) {
+        // The command was sent: Redis may still apply it when it catches up, so do not claim otherwise.
+        throw new StratusError('TIMEOUT', `Redis ${this.shared.display} did not answer KeyValue.${op} within ${this.commandTimeoutMs} ms; it may still be applied if Redis catches up`,
+          'check that Redis is not overloaded or paused; the provider keeps the connection and later calls go through once it answers');
+      }
+      throw new StratusError('INTERNAL',
         `Redis ${this.shared.display} is unavailable (${this.shared.lastError ?? msg}); KeyValue.${op} was not performed`,
         'the provider reconnects on its own: retry once Redis is reachable again');
     }
