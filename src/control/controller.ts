@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ActorDescription, HostApi, ProviderDescription } from '../host/api.js';
 import type { CapabilityProvider, LinkDefinition } from '../host/types.js';
-import { StratusError } from '../host/errors.js';
+import { isStratusError, StratusError } from '../host/errors.js';
 import type { ControlPaths } from './paths.js';
 import { sameLink, type AppRecord, type StateStore } from './state-store.js';
 import { linkContract, parseManifest, type AppManifest } from './manifest.js';
@@ -28,7 +28,8 @@ export interface AppStatus {
   name: string;
   manifestPath: string;
   deployedAt: string;
-  status: 'deployed' | 'degraded';
+  /** deployed: all running; degraded: something went missing since; failed: the deploy stopped part-way. */
+  status: 'deployed' | 'degraded' | 'failed';
   actors: number;
   providers: number;
   links: number;
@@ -213,24 +214,35 @@ export class HostController {
       modules.set(a.name, built);
     }
 
-    for (const p of m.providers) {
-      const inv = this.d.host.inventory();
-      let desc = inv.providers.find((x) => x.name === p.name && x.linkName === p.linkName);
-      if (!desc) desc = await this.startProvider(p.name, p.linkName);
-      record.providers.push({ id: desc.id, name: p.name, linkName: p.linkName });
-    }
-    for (const a of m.actors) {
-      const file = modules.get(a.name)!;
-      const bytes = readFileSync(file);
-      const desc = await this.startOrScale(bytes, file, a.count);
-      actorIds.set(a.name, desc.id);
-      record.actors.push(desc.id);
-    }
-    for (const l of m.links) {
-      const contract = linkContract(l, this.d.providerContracts);
-      const prov = record.providers.find((x) => x.name === l.provider && x.linkName === l.linkName)!;
-      const ld = await this.putLink({ actor_id: actorIds.get(l.actor)!, provider_id: prov.id, contract_id: contract, link_name: l.linkName, values: l.values });
-      record.links.push({ actor_id: ld.actor_id, contract_id: ld.contract_id, link_name: ld.link_name });
+    try {
+      for (const p of m.providers) {
+        const inv = this.d.host.inventory();
+        let desc = inv.providers.find((x) => x.name === p.name && x.linkName === p.linkName);
+        if (!desc) desc = await this.startProvider(p.name, p.linkName);
+        record.providers.push({ id: desc.id, name: p.name, linkName: p.linkName });
+      }
+      for (const a of m.actors) {
+        const file = modules.get(a.name)!;
+        const bytes = readFileSync(file);
+        const desc = await this.startOrScale(bytes, file, a.count);
+        actorIds.set(a.name, desc.id);
+        record.actors.push(desc.id);
+      }
+      for (const l of m.links) {
+        const contract = linkContract(l, this.d.providerContracts);
+        const prov = record.providers.find((x) => x.name === l.provider && x.linkName === l.linkName)!;
+        const ld = await this.putLink({ actor_id: actorIds.get(l.actor)!, provider_id: prov.id, contract_id: contract, link_name: l.linkName, values: l.values });
+        record.links.push({ actor_id: ld.actor_id, contract_id: ld.contract_id, link_name: ld.link_name });
+      }
+    } catch (e) {
+      // Keep what was created so `app undeploy` can remove it; the error says what to fix.
+      record.error = (e as Error).message;
+      if (record.actors.length + record.providers.length + record.links.length > 0) this.d.store.update((s) => {
+        s.apps = s.apps.filter((x) => x.name !== record.name);
+        s.apps.push(record);
+      });
+      const msg = `deploying application "${m.name}" failed part-way: ${(e as Error).message}`;
+      throw new StratusError(isStratusError(e) ? e.code : 'INTERNAL', msg, `fix the cause and run \`stratus app deploy\` again, or remove what was started with \`stratus app undeploy ${m.name}\``);
     }
     this.d.store.update((s) => {
       s.apps = s.apps.filter((x) => x.name !== record.name);
@@ -286,13 +298,13 @@ export class HostController {
   listApps(): AppStatus[] {
     const inv = this.d.host.inventory();
     return this.d.store.get().apps.map((a) => {
-      const problems: string[] = [];
+      const problems: string[] = a.error ? [`deploy failed part-way: ${a.error}`] : [];
       for (const id of a.actors) if (!inv.actors.some((x) => x.id === id)) problems.push(`actor ${id} is not running`);
       for (const p of a.providers) if (!inv.providers.some((x) => x.id === p.id && x.linkName === p.linkName)) problems.push(`provider ${p.name} (${p.linkName}) is not running`);
       for (const l of a.links) if (!inv.links.some((x) => sameLink(x, l))) problems.push(`link ${l.actor_id} ${l.contract_id} (${l.link_name}) is missing`);
       return {
         name: a.name, manifestPath: a.manifestPath, deployedAt: a.deployedAt,
-        status: problems.length === 0 ? 'deployed' : 'degraded',
+        status: a.error ? 'failed' : problems.length === 0 ? 'deployed' : 'degraded',
         actors: a.actors.length, providers: a.providers.length, links: a.links.length, problems,
       };
     });

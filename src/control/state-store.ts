@@ -30,6 +30,8 @@ export interface AppRecord {
   actors: string[];
   providers: { id: string; name: string; linkName: string }[];
   links: { actor_id: string; contract_id: string; link_name: string }[];
+  /** Set when the deploy failed part-way (what is listed above was created). */
+  error?: string;
 }
 
 export interface HostState {

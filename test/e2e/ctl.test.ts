@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cli, freePort, get, signedKvcounter, tempHome, writeManifest, type CliResult } from './support.js';
 
@@ -155,6 +156,24 @@ spec:
     const again = await run('app', 'undeploy', 'counter');
     assert.equal(again.code, 1);
     assert.match(again.stderr, /no application named "counter"/);
+
+    // A deploy that fails part-way (port taken by another program) says so and can be undeployed.
+    const blocker = createServer();
+    const busy = await freePort();
+    await new Promise<void>((r) => blocker.listen(busy, '127.0.0.1', () => r()));
+    try {
+      const m2 = writeManifest(home.dir, { actorPath: await signedKvcounter(home.dir), port: busy, kvValues: { backend: 'memory' }, name: 'blocked' });
+      const failed = await run('app', 'deploy', m2);
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr, /deploying application "blocked" failed part-way: .*port/);
+      assert.match(failed.stderr, new RegExp(`${busy}`));
+      assert.match((await run('app', 'list')).stdout, /blocked\s+failed/);
+      assert.equal((await run('app', 'undeploy', 'blocked')).code, 0);
+      const inv3 = json(await run('ctl', 'get', 'inventory', '-o', 'json'));
+      assert.equal(inv3.actors.length + inv3.providers.length, 0);
+    } finally {
+      blocker.close();
+    }
   } finally {
     await cli(home.dir, ['down']);
     home.cleanup();
