@@ -1,15 +1,18 @@
 // Entry point of an actor worker thread: owns exactly one instance of one compiled module.
 // It blocks in Atomics.wait for jobs on the shared channel; a guest's __host_call writes the
 // request to the channel, signals the main thread and blocks again until the reply is there.
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { GuestAbi, INIT_EXPORTS, type HostCallResult } from './guest.js';
 import { createWasi, ProcExit, WASI_MODULE } from './wasi.js';
 import { MSG, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { Channel, CTL, KIND } from './channel.js';
 
-const { module, port, bulk, channel: sab } = workerData as WorkerInit;
-const ch = new Channel(sab, bulk);
-const ctl = ch.ctl;
+// A worker is either started for its instance (workerData) or booted ahead of time as a spare and
+// handed its instance later by one message (the host keeps a spare to cut start-up latency).
+let module: WebAssembly.Module;
+let port: WorkerInit['port'];
+let ch: Channel;
+let ctl: Int32Array;
 
 function post(msg: WorkerMessage): void {
   port.postMessage(msg);
@@ -80,40 +83,53 @@ function atCeiling(memory: WebAssembly.Memory): boolean {
   }
 }
 
-let live: Live;
-try {
-  live = instantiate();
-  post({ t: MSG.READY });
-} catch (e) {
-  const code = (e as { code?: string }).code === 'MISSING_EXPORT' ? 'MISSING_EXPORT' : e instanceof ProcExit ? 'PROC_EXIT' : 'TRAP';
-  post({ t: MSG.FAILED, e: e instanceof Error ? e.message : String(e), c: code });
-  process.exit(1);
+function boot(init: WorkerInit): void {
+  module = init.module;
+  port = init.port;
+  ch = new Channel(init.channel, init.bulk);
+  ctl = ch.ctl;
+  serve();
 }
 
-// The worker is dedicated to its instance: blocking here between jobs is intended.
-for (;;) {
-  while (Atomics.load(ctl, CTL.JOB) === 0) Atomics.wait(ctl, CTL.JOB, 0);
-  Atomics.store(ctl, CTL.JOB, 0);
-  const { s, b } = ch.readMixed(1);
+if ((workerData as WorkerInit | undefined)?.module) boot(workerData as WorkerInit);
+else parentPort!.once('message', boot);
+
+function serve(): never {
+  let live: Live;
   try {
-    const r = live.abi.invoke(live.guestCall, s[0]!, b);
-    if (r.ok) ch.write(KIND.OK, [r.data]);
-    else ch.write(KIND.GUEST_ERROR, [r.error]);
+    live = instantiate();
+    post({ t: MSG.READY });
   } catch (e) {
-    let kind: number = KIND.TRAP;
-    if (e instanceof ProcExit) kind = KIND.PROC_EXIT;
-    else if (atCeiling(live.memory)) kind = KIND.MEMORY_LIMIT;
-    const text = e instanceof Error ? e.message : String(e);
-    // The trapped instance's state is undefined: replace it before answering.
-    try {
-      live = instantiate();
-    } catch (e2) {
-      ch.write(kind, [text]);
-      signal();
-      post({ t: MSG.FAILED, e: `could not re-instantiate after a trap: ${e2 instanceof Error ? e2.message : String(e2)}` });
-      process.exit(1);
-    }
-    ch.write(kind, [text]);
+    const code = (e as { code?: string }).code === 'MISSING_EXPORT' ? 'MISSING_EXPORT' : e instanceof ProcExit ? 'PROC_EXIT' : 'TRAP';
+    post({ t: MSG.FAILED, e: e instanceof Error ? e.message : String(e), c: code });
+    process.exit(1);
   }
-  signal();
+
+  // The worker is dedicated to its instance: blocking here between jobs is intended.
+  for (;;) {
+    while (Atomics.load(ctl, CTL.JOB) === 0) Atomics.wait(ctl, CTL.JOB, 0);
+    Atomics.store(ctl, CTL.JOB, 0);
+    const { s, b } = ch.readMixed(1);
+    try {
+      const r = live.abi.invoke(live.guestCall, s[0]!, b);
+      if (r.ok) ch.write(KIND.OK, [r.data]);
+      else ch.write(KIND.GUEST_ERROR, [r.error]);
+    } catch (e) {
+      let kind: number = KIND.TRAP;
+      if (e instanceof ProcExit) kind = KIND.PROC_EXIT;
+      else if (atCeiling(live.memory)) kind = KIND.MEMORY_LIMIT;
+      const text = e instanceof Error ? e.message : String(e);
+      // The trapped instance's state is undefined: replace it before answering.
+      try {
+        live = instantiate();
+      } catch (e2) {
+        ch.write(kind, [text]);
+        signal();
+        post({ t: MSG.FAILED, e: `could not re-instantiate after a trap: ${e2 instanceof Error ? e2.message : String(e2)}` });
+        process.exit(1);
+      }
+      ch.write(kind, [text]);
+    }
+    signal();
+  }
 }

@@ -16,6 +16,7 @@ import { isStratusError, LinkError, StratusError } from './errors.js';
 import { InstancePool, type ActorInstance } from './instance-pool.js';
 import { authorizeInbound, describeActor, routeHostCall, type RoutedActor, type RouteTables } from './router.js';
 import { runBuiltin } from './builtins.js';
+import { WorkerReserve } from './worker-reserve.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -64,6 +65,8 @@ export class Host extends EventEmitter implements HostApi {
   private readonly startedAt = Date.now();
   private readonly log: (level: Level, text: string) => void;
   private closed = false;
+  /** One spare worker booted ahead of time: actor starts and instance replacements skip the boot. */
+  private readonly reserve = new WorkerReserve(1);
 
   private readonly tables: RouteTables = {
     actorById: (id) => this.actors.get(id)?.routed,
@@ -81,6 +84,7 @@ export class Host extends EventEmitter implements HostApi {
     this.id = opts.hostSeed ? fromSeed(opts.hostSeed, 'server').publicKey : createKeyPair('server').publicKey;
     this.rpcTimeoutMs = opts.rpcTimeoutMs ?? DEFAULTS.rpcTimeoutMs;
     this.log = opts.log ?? ((level, text) => process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${text}\n`));
+    this.reserve.fill();
   }
 
   // ---------------------------------------------------------------- actors
@@ -128,6 +132,7 @@ export class Host extends EventEmitter implements HostApi {
       count,
       maxInstances,
       maxMemoryPages,
+      reserve: this.reserve,
       hooks: {
         hostCall: (inst, b, n, o, p) => this.onHostCall(rec!, inst, b, n, o, p),
         log: (level, text) => this.log(level, `[${id}] ${text}`),
@@ -425,6 +430,7 @@ export class Host extends EventEmitter implements HostApi {
     for (const r of [...this.providers.values()]) {
       await this.stopProvider(r.provider.id, r.provider.linkName).catch(() => undefined);
     }
+    await this.reserve.close();
   }
 
   private assertOpen(): void {

@@ -8,7 +8,7 @@ import { MSG, type WorkerInit, type WorkerMessage } from '../abi/protocol.js';
 import { Channel, createChannelBuffer, CTL, KIND } from '../abi/channel.js';
 import type { HostCallResult } from '../abi/guest.js';
 
-const WORKER_URL = new URL('../abi/worker.js', import.meta.url);
+import { WORKER_URL, type WorkerReserve } from './worker-reserve.js';
 const SWEEP_MS = 20;
 
 export interface PoolConfig {
@@ -19,6 +19,8 @@ export interface PoolConfig {
   maxInstances: number;
   maxMemoryPages: number;
   hooks: PoolHooks;
+  /** Pre-booted workers to draw from (optional). */
+  reserve?: WorkerReserve;
 }
 
 export interface PoolHooks {
@@ -179,7 +181,13 @@ export class InstancePool {
     const bulk = new MessageChannel();
     const sab = createChannelBuffer();
     const init: WorkerInit = { module: this.cfg.module, port: port2, bulk: bulk.port2, channel: sab };
-    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2, bulk.port2] });
+    let worker: Worker;
+    if (this.cfg.reserve) {
+      worker = this.cfg.reserve.take();
+      worker.postMessage(init, [port2, bulk.port2]);
+    } else {
+      worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2, bulk.port2] });
+    }
     const inst = new ActorInstance(worker, new Channel(sab, bulk.port1),
       (i, o) => this.onResult(i, o),
       (i, b, n, o, p) => this.cfg.hooks.hostCall(i, b, n, o, p));
