@@ -26,7 +26,9 @@ export interface ListenerTarget {
  * Group raw header lines by lowercased name, keeping first-seen order. Returns parallel arrays
  * (names, values) for the encoder; values that are not visible ASCII are dropped.
  */
-export function groupHeaders(raw: string[]): { names: string[]; values: string[][] } {
+export interface GroupedHeaders { names: string[]; values: string[][] }
+
+export function groupHeaders(raw: string[]): GroupedHeaders {
   const names: string[] = [];
   const values: string[][] = [];
   for (let i = 0; i < raw.length; i += 2) {
@@ -119,13 +121,15 @@ export class HttpListener {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const max = this.target.settings.maxContentLen;
-    const cl = req.headers['content-length'];
-    if (cl === undefined && req.headers['transfer-encoding'] === undefined) {
+    // One pass over the raw header lines (req.headers would build a second object per request).
+    const h = groupHeaders(req.rawHeaders);
+    const clAt = h.names.indexOf('content-length');
+    if (clAt < 0 && h.names.indexOf('transfer-encoding') < 0) {
       // No body by HTTP/1.1 framing: dispatch at once; Node drains the (empty) stream itself.
-      this.dispatch(req, res, EMPTY);
+      this.dispatch(req, res, h, EMPTY);
       return;
     }
-    if (cl !== undefined && Number(cl) > max) {
+    if (clAt >= 0 && Number(h.values[clAt]![0]) > max) {
       this.tooLarge(req, res, max);
       return;
     }
@@ -140,7 +144,7 @@ export class HttpListener {
     });
     req.on('end', () => {
       if (rejected) return;
-      this.dispatch(req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      this.dispatch(req, res, h, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     req.on('error', () => { rejected = true; });
   }
@@ -151,7 +155,7 @@ export class HttpListener {
     req.resume();
   }
 
-  private dispatch(req: IncomingMessage, res: ServerResponse, body: Uint8Array): void {
+  private dispatch(req: IncomingMessage, res: ServerResponse, h: GroupedHeaders, body: Uint8Array): void {
     const t = this.target;
     let url = req.url ?? '/';
     if (url.charCodeAt(0) !== 47 /* '/' */ && url !== '*') {
@@ -160,7 +164,6 @@ export class HttpListener {
       url = i < 0 ? '/' : url.slice(i);
     }
     const q = url.indexOf('?');
-    const h = groupHeaders(req.rawHeaders);
     const payload = encodeRawHttpRequest({
       method: req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),

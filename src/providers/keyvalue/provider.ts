@@ -51,16 +51,18 @@ export class KeyValueProvider implements CapabilityProvider {
     });
   }
 
-  async handle(ctx: InvocationContext, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  // Not async: the operation handlers already return promises, and every extra async layer is a
+  // microtask on the host-call path.
+  handle(ctx: InvocationContext, operation: string, payload: Uint8Array): Promise<Uint8Array> {
     const b = this.bound.get(ctx.actorId);
     if (!b) {
-      throw new StratusError('MISSING_LINK', `actor ${ctx.actorId} has no wasmcloud:keyvalue link on link name "${this.linkName}" at this provider`,
-        'put a link definition for the actor and wasmcloud:keyvalue first');
+      return Promise.reject(new StratusError('MISSING_LINK', `actor ${ctx.actorId} has no wasmcloud:keyvalue link on link name "${this.linkName}" at this provider`,
+        'put a link definition for the actor and wasmcloud:keyvalue first'));
     }
     const op = KEYVALUE_OPERATIONS[operation];
     if (!op) {
-      throw new StratusError('BAD_REQUEST', `wasmcloud:keyvalue has no operation "${operation}"`,
-        `supported: ${Object.keys(KEYVALUE_OPERATIONS).join(', ')}`);
+      return Promise.reject(new StratusError('BAD_REQUEST', `wasmcloud:keyvalue has no operation "${operation}"`,
+        `supported: ${Object.keys(KEYVALUE_OPERATIONS).join(', ')}`));
     }
     return op(b.backend, payload);
   }
