@@ -276,6 +276,9 @@ export function kvConformance(label: string, setup: () => Promise<KvFixture>): v
       await assert.rejects(provider.handle(ctx, 'KeyValue.ListRange', encode({ listName: 'x', start: 0 })), /missing field "stop"/);
       await assert.rejects(provider.handle(ctx, 'KeyValue.SetUnion', encode('x')), /expected an array of strings/);
       await assert.rejects(provider.handle(ctx, 'KeyValue.Nope', encode('x')), /no operation "KeyValue\.Nope"/);
+      for (const op of ['constructor', 'toString', '__proto__']) {
+        await assert.rejects(provider.handle(ctx, op, encode('x')), /no operation/, op);
+      }
       // still serving
       assert.deepEqual(await kv.call('Get', k('after-errors')), { value: '', exists: false });
     });

@@ -59,7 +59,7 @@ export class KeyValueProvider implements CapabilityProvider {
       return Promise.reject(new StratusError('MISSING_LINK', `actor ${ctx.actorId} has no wasmcloud:keyvalue link on link name "${this.linkName}" at this provider`,
         'put a link definition for the actor and wasmcloud:keyvalue first'));
     }
-    const op = KEYVALUE_OPERATIONS[operation];
+    const op = Object.hasOwn(KEYVALUE_OPERATIONS, operation) ? KEYVALUE_OPERATIONS[operation] : undefined;
     if (!op) {
       return Promise.reject(new StratusError('BAD_REQUEST', `wasmcloud:keyvalue has no operation "${operation}"`,
         `supported: ${Object.keys(KEYVALUE_OPERATIONS).join(', ')}`));
