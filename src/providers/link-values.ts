@@ -3,7 +3,7 @@
 /** Look up a link value ignoring the key's case; the first match wins. */
 export function linkValue(values: Record<string, string> | undefined, key: string): string | undefined {
   if (!values) return undefined;
-  if (key in values) return values[key];
+  if (Object.hasOwn(values, key)) return values[key];
   const want = key.toLowerCase();
   for (const k of Object.keys(values)) if (k.toLowerCase() === want) return values[k];
   return undefined;

@@ -42,7 +42,7 @@ export function decodeHttpResponse(payload: Uint8Array): HttpResponse {
   const h = m.header;
   if (h !== undefined && h !== null) {
     const hm = asMap(h, 'HttpResponse.header');
-    for (const name in hm) {
+    for (const name of Object.keys(hm)) {
       const val = hm[name];
       if (Array.isArray(val)) {
         for (let i = 0; i < val.length; i++) headerLines.push(name, asString(val[i], `HttpResponse.header.${name}[${i}]`));
