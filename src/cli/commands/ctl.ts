@@ -107,6 +107,11 @@ export function register(program: Command): void {
   const link = ctl.command('link').description('manage link definitions');
   leaf(link, 'put <actor-id> <provider-id> <contract-id> [values...]', 'link an actor to a provider (values as KEY=VALUE)')
     .option('--link-name <name>', 'link name', 'default')
+    .addHelpText('after', `
+Examples:
+  stratus ctl link put <actor-id> <httpserver-id> wasmcloud:httpserver address=127.0.0.1:8080
+  stratus ctl link put <actor-id> <keyvalue-id> wasmcloud:keyvalue URL=redis://127.0.0.1:6379
+Provider ids are listed by \`stratus ctl get inventory\`. Bad values are rejected now, not at the first call.`)
     .action(action(async (format, actor: string, provider: string, contract: string, values: string[], o: Opts) => {
       const ld = await controlRequest<LinkDefinition>('PUT', '/v1/links', {
         actor_id: actor, provider_id: provider, contract_id: contract, link_name: o.linkName, values: parseValues(values ?? []),
@@ -125,7 +130,10 @@ export function register(program: Command): void {
   }));
 
   leaf(ctl, 'call <actor> <operation>', 'invoke an actor (public key or call alias) on the running host')
-    .option('--data <json>', 'request payload as JSON (converted to msgpack)', '{}')
+    .option('--data <json>', 'request payload as JSON (converted to msgpack, same rules as `stratus call`)', '{}')
+    .addHelpText('after', `
+Example:
+  stratus ctl call <actor-id> HttpServer.HandleRequest --data '{"path":"/bloggo"}'`)
     .action(action(async (format, target: string, operation: string, o: Opts) => {
       const r = await controlRequest('POST', '/v1/call', { target, operation, data: String(o.data) });
       emit(format, r.reply, () => (typeof r.reply === 'string' ? r.reply : JSON.stringify(r.reply, null, 2)));
