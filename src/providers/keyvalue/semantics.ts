@@ -11,7 +11,11 @@ export type Entry =
   /** Set members kept sorted by code point, so SetQuery needs no sort. */
   | { t: 'z'; v: string[] };
 
-/** Read and write entries inside one atomic section. `get` never returns an expired entry. */
+/**
+ * Read and write entries inside one atomic section. `get` never returns an expired entry. Entries
+ * returned by `get` belong to the section: operations may change them in place and `put` them
+ * back (results handed to callers are always copies).
+ */
 export interface EntryTxn {
   get(key: string): Entry | undefined;
   put(key: string, entry: Entry): void;
@@ -121,10 +125,10 @@ export const ops = {
   },
   /** Appends at the tail; returns the new length. */
   listAdd(txn: EntryTxn, name: string, value: string): number {
-    const e = typed(txn, 'ListAdd', name, 'l');
-    const list = e ? [...(e.v as string[]), value] : [value];
-    txn.put(name, { t: 'l', v: list });
-    return list.length;
+    const e = typed(txn, 'ListAdd', name, 'l') ?? { t: 'l', v: [] };
+    (e.v as string[]).push(value);
+    txn.put(name, e);
+    return e.v.length;
   },
   /** Removes the first occurrence; an emptied list is deleted. */
   listDel(txn: EntryTxn, name: string, value: string): boolean {
@@ -132,9 +136,9 @@ export const ops = {
     if (!e) return false;
     const i = (e.v as string[]).indexOf(value);
     if (i < 0) return false;
-    const list = (e.v as string[]).filter((_, j) => j !== i);
-    if (list.length === 0) txn.del(name);
-    else txn.put(name, { t: 'l', v: list });
+    if (e.v.length === 1) { txn.del(name); return true; }
+    (e.v as string[]).splice(i, 1);
+    txn.put(name, e);
     return true;
   },
   listRange(txn: EntryTxn, name: string, start: number, stop: number): string[] {
@@ -151,13 +155,11 @@ export const ops = {
   },
   /** 1 if added, 0 if already a member. */
   setAdd(txn: EntryTxn, name: string, value: string): number {
-    const e = typed(txn, 'SetAdd', name, 'z');
-    const members = e ? (e.v as string[]) : [];
-    const i = findMember(members, value);
+    const e = typed(txn, 'SetAdd', name, 'z') ?? { t: 'z', v: [] };
+    const i = findMember(e.v as string[], value);
     if (i >= 0) return 0;
-    const next = members.slice();
-    next.splice(-(i + 1), 0, value);
-    txn.put(name, { t: 'z', v: next });
+    (e.v as string[]).splice(-(i + 1), 0, value);
+    txn.put(name, e);
     return 1;
   },
   /** 1 if removed, 0 if not a member; an emptied set is deleted. */
@@ -167,9 +169,8 @@ export const ops = {
     const i = findMember(e.v as string[], value);
     if (i < 0) return 0;
     if (e.v.length === 1) { txn.del(name); return 1; }
-    const next = (e.v as string[]).slice();
-    next.splice(i, 1);
-    txn.put(name, { t: 'z', v: next });
+    (e.v as string[]).splice(i, 1);
+    txn.put(name, e);
     return 1;
   },
   setQuery(txn: EntryTxn, name: string): string[] {
