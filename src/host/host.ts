@@ -270,14 +270,17 @@ export class Host extends EventEmitter implements HostApi {
         return inst.replyHostCall(runBuiltin(route.contractId, operation, payload, rec.routed.id, this.log));
       case 'provider': {
         const pr = this.providers.get(providerKey(route.link.provider_id, route.link.link_name))!;
-        pr.provider.handle({ actorId: rec.routed.id, link: route.link }, operation, payload).then(
-          (data) => inst.replyHostCall({ ok: true, data }),
-          (e) => {
+        Promise.resolve()
+          .then(() => pr.provider.handle({ actorId: rec.routed.id, link: route.link }, operation, payload))
+          .then((data) => {
+            if (!(data instanceof Uint8Array)) throw new Error(`provider ${pr.provider.name} returned no payload for ${operation} (expected bytes, got ${typeof data})`);
+            inst.replyHostCall({ ok: true, data });
+          })
+          .catch((e) => {
             const text = errorText(e);
             this.emitHostCallFailure(source, namespace, binding, operation, payload.length, text);
             inst.replyHostCall({ ok: false, error: text });
-          },
-        );
+          });
         return;
       }
       case 'actor': {

@@ -80,7 +80,12 @@ export class ActorInstance {
     const kind = this.ctl[CTL.KIND];
     if (kind === KIND.HOST_CALL) {
       const { s, b } = this.ch.readMixed(3);
-      this.onHostCall(this, s[0]!, s[1]!, s[2]!, b);
+      try {
+        this.onHostCall(this, s[0]!, s[1]!, s[2]!, b);
+      } catch (e) {
+        // a routing/provider bug must fail this host call, never the host process
+        this.replyHostCall({ ok: false, error: `host failed to serve ${s[2]} on ${s[1]}: ${e instanceof Error ? e.message : String(e)}` });
+      }
     } else if (kind === KIND.OK) {
       this.onResult(this, { ok: true, d: this.ch.readBytes(1)[0]! });
     } else {

@@ -186,3 +186,24 @@ test('events: provider_started/stopped, linkdef_set/deleted carry wasmCloud-shap
   assert.equal(seen[3]!.data.link_name, 'events');
   await assert.rejects(host.stopProvider(kv.id, 'events'), (e) => isStratusError(e, 'PROVIDER_NOT_RUNNING'));
 });
+
+test('a provider that throws synchronously or returns no bytes fails only that host call', async () => {
+  class Broken extends MemoryKv {
+    override handle(_ctx: unknown, operation: string): Promise<Uint8Array> {
+      if (operation === 'KeyValue.Throw') throw new Error('sync boom');
+      return Promise.resolve(undefined as unknown as Uint8Array);
+    }
+  }
+  const p = new Broken({ linkName: 'broken' });
+  await host.startProvider(p);
+  const a = await host.startActor(await signedFixture('hostcall', { name: 'broken-user', caps: [KV] }));
+  await host.putLink({ actor_id: a.id, provider_id: p.id, contract_id: KV, link_name: 'broken', values: {} });
+  await assert.rejects(host.call(a.id, 'Run', hostCallPayload('broken', KV, 'KeyValue.Throw')), (e) => isStratusError(e, 'GUEST_ERROR') && e.message === 'sync boom');
+  await assert.rejects(host.call(a.id, 'Run', hostCallPayload('broken', KV, 'KeyValue.Get')), (e) => isStratusError(e, 'GUEST_ERROR') && /returned no payload for KeyValue.Get/.test(e.message));
+  // the actor and host still serve
+  const echo = await host.startActor(await signedFixture('echo', { name: 'after-broken' }));
+  assert.equal(text(await host.call(echo.id, 'E', utf8('still here'))), 'still here');
+  await host.stopActor(a.id);
+  await host.stopActor(echo.id);
+  await host.stopProvider(p.id);
+});
