@@ -70,6 +70,7 @@ export async function runHost(opts: RunHostOptions = {}): Promise<RunningHost> {
     return {
       id: host.id, labels, friendly_name: friendlyName(host.id), uptime_seconds: up, uptime_human: uptimeHuman(up),
       version: STRATUS_VERSION, lattice_prefix: 'default', ctl_host: paths.socket, pid: process.pid, ready,
+      rpc_timeout_ms: opts.rpcTimeoutMs ?? 2000,
       http_endpoints: host.links().map(httpEndpoint).filter((e) => e !== undefined),
     };
   };

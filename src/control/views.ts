@@ -17,6 +17,8 @@ export interface HostView {
   /** Where the control API listens (a local Unix socket). */
   ctl_host: string;
   pid: number;
+  /** Deadline for one invocation (ms), from `--rpc-timeout`. */
+  rpc_timeout_ms: number;
   /** False until restore and the start-up manifest are done. */
   ready: boolean;
   /** HTTP listeners opened by httpserver links. */

@@ -36,7 +36,7 @@ test('detached host driven by ctl: providers, actor, links, scale, claims, call-
   const home = tempHome('ctl');
   const run = (...args: string[]) => cli(home.dir, args);
   try {
-    const up = await run('up', '--detached', '-o', 'json');
+    const up = await run('up', '--detached', '--rpc-timeout', '20000', '-o', 'json');
     assert.equal(up.code, 0, up.stdout + up.stderr);
     const hostId = json(up).id as string;
     assert.match(hostId, /^N[A-Z2-7]{55}$/);
@@ -46,6 +46,7 @@ test('detached host driven by ctl: providers, actor, links, scale, claims, call-
 
     const hosts = json(await run('ctl', 'get', 'hosts', '-o', 'json'));
     assert.equal(hosts.hosts[0].id, hostId);
+    assert.equal(hosts.hosts[0].rpc_timeout_ms, 20000);
     assert.match((await run('ctl', 'get', 'hosts')).stdout, new RegExp(`^Host ID.*\\n${hostId}`));
 
     const http = json(await run('ctl', 'start', 'provider', 'httpserver', '-o', 'json'));
@@ -121,7 +122,7 @@ test('app deploy / list / undeploy, and a bad manifest is rejected before anythi
   const home = tempHome('app');
   const run = (...args: string[]) => cli(home.dir, args);
   try {
-    assert.equal((await run('up', '--detached')).code, 0);
+    assert.equal((await run('up', '--detached', '--rpc-timeout', '20000')).code, 0);
     const bad = join(home.dir, 'bad.yaml');
     writeFileSync(bad, `apiVersion: stratus.dev/v1
 kind: Application

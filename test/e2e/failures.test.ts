@@ -12,7 +12,8 @@ interface Ctx { host: RunningHost; req: <T = any>(method: string, path: string, 
 async function withHost(fn: (c: Ctx) => Promise<void>): Promise<void> {
   const home = tempHome('fail');
   const logs: string[] = [];
-  const host = await runHost({ home: home.dir, log: (l, t) => logs.push(`${l} ${t}`) });
+  // Deadline above the default so a loaded test machine does not turn slow calls into timeouts.
+  const host = await runHost({ home: home.dir, rpcTimeoutMs: 6000, log: (l, t) => logs.push(`${l} ${t}`) });
   try {
     await fn({ host, logs, req: (m, p, b) => controlRequest(m, p, b, host.paths.socket) });
   } finally {

@@ -97,6 +97,8 @@ export interface HostProcess {
 
 /** `stratus up [args]` in the foreground as a child process; resolves once it reports ready. */
 export async function startHostProcess(home: string, args: string[] = []): Promise<HostProcess> {
+  // A generous deadline: the machine running tests may be loaded; these tests are not about timeouts.
+  if (!args.includes('--rpc-timeout')) args = [...args, '--rpc-timeout', '20000'];
   const child = spawn(process.execPath, [STRATUS_BIN, 'up', ...args], { env: { ...process.env, STRATUS_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => { out += b; });
