@@ -9,6 +9,8 @@ import { runBuiltin } from '../src/host/builtins.js';
 import { signActorModule } from '../src/claims/sign.js';
 import { fixture } from '../test/support/wat.js';
 import { hostCallPayload as hcp } from '../test/support/fixtures.js';
+import { MemoryKv } from '../test/support/fixtures-provider.js';
+import { decode, encode } from '../src/host/msgpack.js';
 
 const N = Number(process.argv[2] ?? 20000);
 const PAYLOAD = Buffer.from('85a66d6574686f64a3474554a470617468a72f626c6f67676fab7175657279537472696e67a0a668656164657280a4626f6479c400', 'hex');
@@ -53,25 +55,41 @@ const fmt = (ns: number) => `${ns.toFixed(0).padStart(8)} ns/op`;
 const echoWasm = await fixture('echo');
 const hostcallWasm = await fixture('hostcall');
 const rngPayload = hcp('default', 'wasmcloud:builtin:numbergen', 'NumberGen.Random32');
+const kvPayload = hcp('default', 'wasmcloud:keyvalue', 'KeyValue.Increment', encode({ key: 'k', value: 1 }));
+const rawCounters = new Map<string, number>();
 
 // baseline: in-process
 const rawEcho = await rawInstance(echoWasm, () => ({ ok: false, error: 'none' }));
-const rawHc = await rawInstance(hostcallWasm, (_b, n, o, p) => runBuiltin(n, o, p, 'M', () => undefined));
+const rawHc = await rawInstance(hostcallWasm, (_b, n, o, p) => {
+  if (n !== 'wasmcloud:keyvalue') return runBuiltin(n, o, p, 'M', () => undefined);
+  const req = decode<{ key: string; value: number }>(p); // same work as the MemoryKv provider, synchronously
+  const next = (rawCounters.get(req.key) ?? 0) + req.value;
+  rawCounters.set(req.key, next);
+  return { ok: true, data: encode(next) };
+});
 time(N, () => rawEcho('Echo.Say', PAYLOAD));
 const rawEchoNs = time(N, () => rawEcho('Echo.Say', PAYLOAD));
 time(N, () => rawHc('Run', rngPayload));
 const rawHcNs = time(N, () => rawHc('Run', rngPayload));
+time(N, () => rawHc('Run', kvPayload));
+const rawKvNs = time(N, () => rawHc('Run', kvPayload));
 
 // through the host
 const host = new Host({ log: () => undefined, maxInstances: 2 });
 const echo = await host.startActor(signActorModule(echoWasm, { name: 'echo' }), { count: 2 });
-const hc = await host.startActor(signActorModule(hostcallWasm, { name: 'hc', caps: ['wasmcloud:builtin:numbergen'] }), { count: 1 });
+const hc = await host.startActor(signActorModule(hostcallWasm, { name: 'hc', caps: ['wasmcloud:builtin:numbergen', 'wasmcloud:keyvalue'] }), { count: 1 });
+const kv = new MemoryKv();
+kv.calls.push = () => 0; // do not keep 10^4 recorded calls in a benchmark
+await host.startProvider(kv);
+await host.putLink({ actor_id: hc.id, provider_id: kv.id, contract_id: 'wasmcloud:keyvalue', link_name: 'default', values: {} });
 await timeAsync(N / 4, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
 const hostEchoNs = await timeAsync(N, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
 await timeConcurrent(N / 4, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
 const hostEchoConcNs = await timeConcurrent(N, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
 await timeAsync(N / 4, () => host.call(hc.id, 'Run', rngPayload));
 const hostHcNs = await timeAsync(N, () => host.call(hc.id, 'Run', rngPayload));
+await timeAsync(N / 4, () => host.call(hc.id, 'Run', kvPayload));
+const hostKvNs = await timeAsync(N, () => host.call(hc.id, 'Run', kvPayload));
 await host.shutdown();
 
 console.log(`invoke benchmark, ${N} calls each, ${PAYLOAD.length}-byte payload (one run, same process)`);
@@ -79,6 +97,8 @@ console.log(`  echo raw in-process (baseline)          ${fmt(rawEchoNs)}`);
 console.log(`  echo via Host, sequential               ${fmt(hostEchoNs)}   ratio ${(hostEchoNs / rawEchoNs).toFixed(1)}x baseline`);
 console.log(`  echo via Host, 32 in flight, 2 inst.    ${fmt(hostEchoConcNs)}   ratio ${(hostEchoConcNs / rawEchoNs).toFixed(1)}x baseline (throughput ${(1e9 / hostEchoConcNs).toFixed(0)} calls/s)`);
 console.log(`  main-thread busy time per call (32 in flight)  ${fmt(mainThreadNs)}   (what an HTTP front end on the main thread pays; the wasm runs on worker threads)`);
-console.log(`  host call raw in-process (baseline)     ${fmt(rawHcNs)}`);
-console.log(`  host call via Host (Atomics hop)        ${fmt(hostHcNs)}   ratio ${(hostHcNs / rawHcNs).toFixed(1)}x baseline`);
-console.log(`  => one __host_call hop costs about ${((hostHcNs - hostEchoNs) / 1000).toFixed(1)} µs over a plain invocation`);
+console.log(`  builtin host call raw in-process (baseline)   ${fmt(rawHcNs)}`);
+console.log(`  builtin host call via Host (served in worker) ${fmt(hostHcNs)}   ratio ${(hostHcNs / rawHcNs).toFixed(1)}x baseline`);
+console.log(`  provider host call raw in-process (baseline)  ${fmt(rawKvNs)}`);
+console.log(`  provider host call via Host (Atomics hop)     ${fmt(hostKvNs)}   ratio ${(hostKvNs / rawKvNs).toFixed(1)}x baseline`);
+console.log(`  => one provider __host_call hop to the main thread costs about ${((hostKvNs - hostHcNs) / 1000).toFixed(1)} µs`);

@@ -16,9 +16,11 @@ export interface WorkerInit {
   bulk: MessagePort;
   /** The shared channel buffer (channel.ts). */
   channel: SharedArrayBuffer;
+  /** Claims facts for serving builtins in the worker, without a hop to the main thread. */
+  actor?: { id: string; name: string; caps: string[] };
 }
 
 export type WorkerMessage =
   | { t: typeof MSG.READY }
   | { t: typeof MSG.FAILED; e: string; c?: 'MISSING_EXPORT' | 'TRAP' | 'PROC_EXIT' }
-  | { t: typeof MSG.LOG; l: 'debug' | 'info' | 'warn' | 'error'; s: string };
+  | { t: typeof MSG.LOG; l: 'debug' | 'info' | 'warn' | 'error'; s: string; r?: boolean /* already attributed */ };

@@ -6,6 +6,8 @@ import { GuestAbi, INIT_EXPORTS, type HostCallResult } from './guest.js';
 import { createWasi, ProcExit, WASI_MODULE } from './wasi.js';
 import { MSG, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { Channel, CTL, KIND } from './channel.js';
+import { BUILTINS, missingClaim, type RoutedActor } from '../host/router.js';
+import { runBuiltin } from '../host/builtins.js';
 
 // A worker is either started for its instance (workerData) or booted ahead of time as a spare and
 // handed its instance later by one message (the host keeps a spare to cut start-up latency).
@@ -13,6 +15,7 @@ let module: WebAssembly.Module;
 let port: WorkerInit['port'];
 let ch: Channel;
 let ctl: Int32Array;
+let actor: RoutedActor | undefined;
 
 function post(msg: WorkerMessage): void {
   port.postMessage(msg);
@@ -24,6 +27,14 @@ function signal(): void {
 }
 
 function hostCall(b: string, n: string, o: string, p: Uint8Array): HostCallResult {
+  // Builtins are pure: authorize (same rule as router.ts) and serve them here, no thread hop.
+  if (actor && BUILTINS.includes(n)) {
+    if (!actor.caps.includes(n)) {
+      const denied = missingClaim(actor, n);
+      return { ok: false, error: denied.kind === 'denied' ? denied.message : 'denied' };
+    }
+    return runBuiltin(n, o, p, actor.id, (l, s) => post({ t: MSG.LOG, l, s, r: true }));
+  }
   Atomics.store(ctl, CTL.REPLY, 0);
   ch.write(KIND.HOST_CALL, [b, n, o, p]);
   signal();
@@ -88,6 +99,7 @@ function boot(init: WorkerInit): void {
   port = init.port;
   ch = new Channel(init.channel, init.bulk);
   ctl = ch.ctl;
+  actor = init.actor;
   serve();
 }
 

@@ -133,9 +133,10 @@ export class Host extends EventEmitter implements HostApi {
       maxInstances,
       maxMemoryPages,
       reserve: this.reserve,
+      actor: { id, name: routed.name, caps: [...routed.caps] },
       hooks: {
         hostCall: (inst, b, n, o, p) => this.onHostCall(rec!, inst, b, n, o, p),
-        log: (level, text) => this.log(level, `[${id}] ${text}`),
+        log: (level, text, attributed) => this.log(level, attributed ? text : `[${id}] ${text}`),
         instanceStarted: (inst) => this.emit('actor_started', this.actorEvent(rec!, inst.id)),
         instanceStopped: (inst) => this.emit('actor_stopped', { public_key: id, instance_id: inst.id, host_id: this.id }),
       },

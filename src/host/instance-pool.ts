@@ -21,12 +21,15 @@ export interface PoolConfig {
   hooks: PoolHooks;
   /** Pre-booted workers to draw from (optional). */
   reserve?: WorkerReserve;
+  /** Lets the worker serve builtins itself (claims checked there with the router's rule). */
+  actor?: WorkerInit['actor'];
 }
 
 export interface PoolHooks {
   /** A guest made a host call; answer with `inst.replyHostCall(...)` (sync or later). */
   hostCall(inst: ActorInstance, binding: string, namespace: string, operation: string, payload: Uint8Array): void;
-  log(level: 'debug' | 'info' | 'warn' | 'error', text: string): void;
+  /** `attributed`: the text already names the actor (builtin logging). */
+  log(level: 'debug' | 'info' | 'warn' | 'error', text: string, attributed?: boolean): void;
   instanceStarted(inst: ActorInstance): void;
   instanceStopped(inst: ActorInstance): void;
 }
@@ -185,7 +188,7 @@ export class InstancePool {
     const { port1, port2 } = new MessageChannel();
     const bulk = new MessageChannel();
     const sab = createChannelBuffer();
-    const init: WorkerInit = { module: this.cfg.module, port: port2, bulk: bulk.port2, channel: sab };
+    const init: WorkerInit = { module: this.cfg.module, port: port2, bulk: bulk.port2, channel: sab, actor: this.cfg.actor };
     let worker: Worker;
     if (this.cfg.reserve) {
       worker = this.cfg.reserve.take();
@@ -200,7 +203,7 @@ export class InstancePool {
       let ready = false;
       port1.on('message', (m: WorkerMessage) => {
         switch (m.t) {
-          case MSG.LOG: return this.cfg.hooks.log(m.l, m.s);
+          case MSG.LOG: return this.cfg.hooks.log(m.l, m.s, m.r);
           case MSG.READY:
             ready = true;
             this.spawning--;
