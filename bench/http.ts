@@ -3,7 +3,7 @@
 //   node dist/bench/http.js [--duration 5] [--connections 32]
 // Pairs: lmdb default backend vs bare Node + Map; Redis backend vs bare Node + ioredis INCR.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,7 @@ const WARMUP = 2;
 const CONNECTIONS = arg('connections', 32);
 const THREADS = 1;
 
-interface WrkResult { rps: number; p50ms: number; p99ms: number; errors: number; requests?: number; cpuUsPerReq?: number }
+interface WrkResult { rps: number; p50ms: number; p99ms: number; errors: number; requests?: number; cpuUsPerReq?: number; mainUsPerReq?: number }
 
 /** CPU time (user+sys, all threads) a process has used, in microseconds, from /proc (Linux). */
 function cpuMicros(pid: number): number {
@@ -30,13 +30,29 @@ function cpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime in 100 Hz ticks
 }
 
-/** Run wrk and charge the server process's CPU time to the requests it served. */
+/** CPU time of each thread of a process (tid -> microseconds). */
+function threadMicros(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(f[11]) + Number(f[12])) * 10_000);
+    } catch { /* thread ended */ }
+  }
+  return out;
+}
+
+/** Run wrk and charge the server process's CPU time to the requests it served (main thread vs the rest). */
 function measure(url: string, pid: number): WrkResult {
   const before = cpuMicros(pid);
+  const t0 = threadMicros(pid);
   const r = wrk(url, DURATION);
   const used = cpuMicros(pid) - before;
+  const t1 = threadMicros(pid);
   const requests = r.requests ?? r.rps * DURATION;
-  return { ...r, cpuUsPerReq: used / requests };
+  const main = (t1.get(String(pid)) ?? 0) - (t0.get(String(pid)) ?? 0);
+  return { ...r, cpuUsPerReq: used / requests, mainUsPerReq: main / requests };
 }
 
 function freePort(): Promise<number> {
@@ -194,7 +210,7 @@ async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }>
 }
 
 function line(name: string, r: WrkResult): string {
-  return `  ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50ms.toFixed(2)} ms   p99 ${r.p99ms.toFixed(2)} ms   cpu ${(r.cpuUsPerReq ?? NaN).toFixed(0)} us/req${r.errors ? `   errors ${r.errors}` : ''}`;
+  return `  ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50ms.toFixed(2)} ms   p99 ${r.p99ms.toFixed(2)} ms   cpu ${(r.cpuUsPerReq ?? NaN).toFixed(0)} us/req (main thread ${(r.mainUsPerReq ?? NaN).toFixed(0)})${r.errors ? `   errors ${r.errors}` : ''}`;
 }
 
 function report(title: string, stratus: WrkResult, bare: WrkResult): number {

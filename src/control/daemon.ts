@@ -87,8 +87,13 @@ export async function runHost(opts: RunHostOptions = {}): Promise<RunningHost> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       note('shutting down: stopping actors and providers, flushing state');
-      if (server) await new Promise<void>((r) => server!.close(() => r()));
-      server?.closeAllConnections?.();
+      if (server) {
+        // Let in-flight control replies (e.g. to `stratus down`) finish, but never wait on a stuck client.
+        const closed = new Promise<void>((r) => server!.close(() => r()));
+        const force = setTimeout(() => server!.closeAllConnections(), 2000);
+        await closed;
+        clearTimeout(force);
+      }
       try { store.flush(); } catch (e) { log('error', `could not write host state: ${(e as Error).message}`); }
       try { await host.shutdown(); } catch (e) { log('error', `host shutdown: ${(e as Error).message}`); }
       rmSync(paths.socket, { force: true });
