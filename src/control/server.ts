@@ -124,6 +124,11 @@ export async function startControlServer(o: ControlServerOptions): Promise<Serve
       send(res, statusFor(code), { error: e instanceof Error ? e.message : String(e), code });
     }
   });
+  if (Buffer.byteLength(o.socketPath) > 103) {
+    // sockaddr_un holds ~104-108 bytes depending on the OS; longer paths fail with an obscure error.
+    throw new StratusError('BAD_REQUEST', `the control socket path ${o.socketPath} is too long for a Unix socket (${Buffer.byteLength(o.socketPath)} bytes, max 103)`,
+      'set STRATUS_HOME to a shorter directory');
+  }
   try { unlinkSync(o.socketPath); } catch { /* not there */ }
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
