@@ -208,10 +208,8 @@ export class HostController {
     const modules = new Map<string, string>();
     for (const a of m.actors) {
       if (pathKind(a.path) !== 'dir') { modules.set(a.name, a.path); continue; }
-      this.d.log('info', `building actor project ${a.path}`);
-      const built = await this.d.buildProject(a.path);
-      this.d.log('info', `built ${built}`);
-      modules.set(a.name, built);
+      this.d.log('info', `checking actor project ${a.path} (built if its module is missing or stale)`);
+      modules.set(a.name, await this.d.buildProject(a.path));
     }
 
     try {

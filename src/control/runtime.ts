@@ -5,7 +5,7 @@ import type { HostApi } from '../host/api.js';
 import type { CapabilityProvider } from '../host/types.js';
 import { Host } from '../host/host.js';
 import { createProvider, BUILTIN_PROVIDERS } from '../providers/registry.js';
-import { buildActorProject } from '../build/index.js';
+import { buildIfStale } from './build-cache.js';
 import { jsonToMsgpack, msgpackToJson } from '../codec/json-bridge.js';
 import type { CallBridge } from './server.js';
 
@@ -34,7 +34,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     host,
     createProvider: (name, linkName) => createProvider(name, { linkName }),
     providerContracts,
-    buildProject: async (dir) => (await buildActorProject(dir)).wasmPath,
+    buildProject: async (dir) => {
+      const r = await buildIfStale(dir);
+      o.log('info', r.built ? `built ${r.wasmPath}` : `${r.wasmPath} is up to date with its sources`);
+      return r.wasmPath;
+    },
     bridge: { encode: jsonToMsgpack, decode: msgpackToJson },
   };
 }
