@@ -3,6 +3,8 @@
 // exactness under concurrency; default (lmdb) and Redis backends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { counterOf, freePort, get, KVCOUNTER_DIR, signedKvcounter, startHostProcess, startRedis, tempHome, writeManifest } from './support.js';
 
 const N = 40;
@@ -19,10 +21,16 @@ async function exactUnderConcurrency(base: string, key: string): Promise<void> {
 test('seed walkthrough: project directory in the manifest is built, default backend counts 1, 2 and exactly N', async () => {
   const home = tempHome('walk');
   const port = await freePort();
-  // The manifest points at the example project directory, as examples/kvcounter/app.yaml does.
-  const manifest = writeManifest(home.dir, { actorPath: KVCOUNTER_DIR, port });
+  // The manifest points at a project directory, as examples/kvcounter/app.yaml does; a fresh copy
+  // without build output, so `up` really builds it from source.
+  const project = join(home.dir, 'kvcounter');
+  cpSync(KVCOUNTER_DIR, project, { recursive: true, filter: (p) => !p.startsWith(join(KVCOUNTER_DIR, 'build')) });
+  assert.equal(existsSync(join(project, 'build')), false);
+  const manifest = writeManifest(home.dir, { actorPath: project, port });
   const host = await startHostProcess(home.dir, ['--manifest', manifest]);
   try {
+    assert.ok(existsSync(join(project, 'build', 'kvcounter_s.wasm')), 'built by stratus up');
+    assert.match(host.output(), /built .*kvcounter_s\.wasm/);
     assert.match(host.output(), /http listener: http:\/\/127\.0\.0\.1:\d+/);
     assert.match(host.view.id, /^N[A-Z2-7]{55}$/);
     const base = `http://127.0.0.1:${port}`;
