@@ -82,8 +82,11 @@ test('detached host driven by ctl: providers, actor, links, scale, claims, call-
 
     const scaled = json(await run('ctl', 'scale', 'actor', actor.id, '3', '-o', 'json'));
     assert.equal(scaled.count, 3);
-    const inv = json(await run('ctl', 'get', 'inventory', '-o', 'json'));
+    const inv = json(await run('ctl', 'get', 'inventory', hostId, '-o', 'json'));
     assert.equal(inv.host_id, hostId);
+    const otherHost = await run('ctl', 'get', 'inventory', 'NOTTHISHOST');
+    assert.equal(otherHost.code, 1);
+    assert.match(otherHost.stderr, new RegExp(`no host NOTTHISHOST .* the local host is ${hostId}`));
     assert.equal(inv.actors[0].instances.length, 3);
     assert.deepEqual(inv.providers.map((p: { name: string }) => p.name).sort(), ['httpserver', 'keyvalue']);
     assert.match((await run('ctl', 'get', 'inventory')).stdout, /Actor ID\s+Name\s+Instances[\s\S]*kvcounter\s+3/);

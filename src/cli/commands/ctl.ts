@@ -60,8 +60,11 @@ export function register(program: Command): void {
     const h = await controlRequest<HostView>('GET', '/v1/host');
     emit(format, { hosts: [h] }, () => renderTable(['Host ID', 'Friendly name', 'Uptime', 'Control socket'], [[h.id, h.friendly_name, h.uptime_human, h.ctl_host]]));
   }));
-  leaf(get, 'inventory', 'list actors and providers on the host').action(action(async (format) => {
+  leaf(get, 'inventory [host-id]', 'list actors and providers on the host').action(action(async (format, hostId: string | undefined) => {
     const inv = await controlRequest('GET', '/v1/inventory');
+    if (hostId && hostId !== inv.host_id) {
+      throw new StratusError('UNKNOWN_TARGET', `no host ${hostId} is reachable from here; the local host is ${inv.host_id}`, 'list hosts with `stratus ctl get hosts`');
+    }
     emit(format, inv, () => [
       `Host inventory (${inv.host_id})`, '',
       renderTable(['Actor ID', 'Name', 'Instances', 'Image ref'], inv.actors.map((a: any) => [a.id, a.name, String(a.instances.length), a.image_ref])),
