@@ -137,14 +137,18 @@ test('every shipped examples/*/app.yaml validates and points at existing project
   const kinds = (p: string) => { try { return statSync(p).isDirectory() ? 'dir' as const : 'file' as const; } catch { return 'missing' as const; } };
   const found = readdirSync(join(REPO, 'examples')).filter((d) => existsSync(join(REPO, 'examples', d, 'app.yaml')));
   assert.ok(found.length >= 3, `examples with manifests: ${found.join(', ')}`);
-  const ports = new Set<string>();
+  const ports = new Map<string, string>();
   for (const d of found) {
     const dir = join(REPO, 'examples', d);
-    const m = parseManifest(readFileSync(join(dir, 'app.yaml'), 'utf8'), { baseDir: dir, providers, pathKind: kinds }, `manifest ${d}/app.yaml`);
-    for (const a of m.actors) assert.ok(existsSync(join(a.path, 'stratus.json')), `${d}: ${a.path} is an actor project`);
-    for (const l of m.links) if (l.values.address) {
-      assert.ok(!ports.has(l.values.address), `${d}: ${l.values.address} is used by another example`);
-      ports.add(l.values.address);
+    // app.yaml plus variants such as app-redis.yaml (alternatives, so they may share a port)
+    for (const file of readdirSync(dir).filter((f) => /^app(-[a-z0-9-]+)?\.yaml$/.test(f))) {
+      const m = parseManifest(readFileSync(join(dir, file), 'utf8'), { baseDir: dir, providers, pathKind: kinds }, `manifest ${d}/${file}`);
+      for (const a of m.actors) assert.ok(existsSync(join(a.path, 'stratus.json')), `${d}/${file}: ${a.path} is an actor project`);
+      for (const l of m.links) if (l.values.address) {
+        const owner = ports.get(l.values.address);
+        assert.ok(owner === undefined || owner === d, `${d}/${file}: ${l.values.address} is used by example ${owner}`);
+        ports.set(l.values.address, d);
+      }
     }
   }
 });
