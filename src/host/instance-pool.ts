@@ -10,6 +10,9 @@ import type { HostCallResult } from '../abi/guest.js';
 
 import { WORKER_URL, type WorkerReserve } from './worker-reserve.js';
 const SWEEP_MS = 20;
+/** A burst instance above `count` is retired only after idling this long: retiring it as soon as the
+ *  queue drained made a steady load spawn and kill workers constantly (hundreds of µs of CPU each). */
+const RETIRE_IDLE_MS = 2000;
 
 export interface PoolConfig {
   module: WebAssembly.Module;
@@ -50,6 +53,8 @@ export class ActorInstance {
   readonly id = randomUUID();
   busy: Pending | null = null;
   dead = false;
+  /** When it last went idle (for retiring surplus instances). */
+  idleSince = 0;
   private readonly ctl: Int32Array;
 
   constructor(
@@ -120,6 +125,8 @@ export class InstancePool {
   private queue: Pending[] = [];
   private spawning = 0;
   private stopped = false;
+  /** Set by scale() down: surplus instances are retired as soon as they finish their call. */
+  private shrinking = false;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly cfg: PoolConfig) {}
@@ -163,6 +170,7 @@ export class InstancePool {
   async scale(count: number): Promise<void> {
     this.cfg.count = count;
     if (count > this.cfg.maxInstances) this.cfg.maxInstances = count;
+    this.shrinking = this.instances.size > count;
     const missing = count - this.instances.size - this.spawning;
     if (missing > 0) await Promise.all(Array.from({ length: missing }, () => this.spawn()));
     // Shrink by retiring idle instances; busy ones finish first and are retired on release.
@@ -262,13 +270,19 @@ export class InstancePool {
 
   private release(inst: ActorInstance): void {
     if (inst.dead) return;
-    if (this.instances.size > this.cfg.count && this.queue.length === 0 && !this.stopped) {
-      void this.kill(inst);
-      return;
+    if (this.shrinking && this.queue.length === 0 && !this.stopped) {
+      if (this.instances.size > this.cfg.count) {
+        void this.kill(inst);
+        return;
+      }
+      this.shrinking = false;
     }
     const next = this.queue.shift();
     if (next) this.dispatch(inst, next);
-    else this.idle.push(inst);
+    else {
+      inst.idleSince = Date.now();
+      this.idle.push(inst);
+    }
   }
 
   private onResult(inst: ActorInstance, m: Outcome): void {
@@ -329,8 +343,12 @@ export class InstancePool {
     return inst.worker.terminate();
   }
 
-  /** Enforce deadlines: terminate looping instances, expire queued calls. */
+  /** Enforce deadlines: terminate looping instances, expire queued calls; retire long-idle surplus instances. */
   private sweep(now: number): void {
+    // idle is used LIFO, so its front holds the instances idle the longest
+    while (this.instances.size > this.cfg.count && this.idle.length > 0 && now - this.idle[0]!.idleSince >= RETIRE_IDLE_MS) {
+      void this.kill(this.idle[0]!);
+    }
     for (const inst of this.instances) {
       const p = inst.busy;
       if (p && p.deadline <= now && !inst.dead) {
