@@ -95,3 +95,70 @@ describe('keyvalue lmdb durability', () => {
     }
   });
 });
+
+describe('keyvalue lmdb: writes of one event-loop turn share one commit', () => {
+  it('a failing write in the same turn as others leaves them applied and fails alone', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-batch-'));
+    const p = createProvider('keyvalue');
+    try {
+      await p.start(testHost(dataDir));
+      const link = kvLink('MBATCH', {});
+      await p.putLink(link);
+      const kv = kvClient(p, link);
+      await kv.call('ListAdd', { listName: 'alist', value: 'x' });
+      // all issued before any commits: they land in one transaction
+      const results = await Promise.allSettled([
+        kv.call('Increment', { key: 'n', value: 1 }),
+        kv.call('Increment', { key: 'alist', value: 1 }), // WRONGTYPE
+        kv.call('Set', { key: 's', value: 'kept', expires: 0 }),
+        kv.call('Increment', { key: 'n', value: 1 }),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      assert.match(String((results[1] as PromiseRejectedResult).reason?.message), /^WRONGTYPE/);
+      assert.equal((results[3] as PromiseFulfilledResult<unknown>).value, 2, 'the second increment saw the first');
+      assert.deepEqual(await kv.call('Get', 's'), { value: 'kept', exists: true });
+      assert.deepEqual(await kv.call('ListRange', { listName: 'alist', start: 0, stop: -1 }), ['x'], 'the failed op changed nothing');
+    } finally {
+      await p.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a read issued after an un-awaited write sees it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-raw-'));
+    const p = createProvider('keyvalue');
+    try {
+      await p.start(testHost(dataDir));
+      const link = kvLink('MRAW', {});
+      await p.putLink(link);
+      const kv = kvClient(p, link);
+      const write = kv.call('Set', { key: 'k', value: 'v1', expires: 0 });
+      const read = kv.call('Get', 'k');
+      assert.deepEqual(await read, { value: 'v1', exists: true });
+      await write;
+    } finally {
+      await p.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes accepted just before shutdown are committed and answered', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-close-'));
+    try {
+      const link = kvLink('MCLOSE', {});
+      const p1 = createProvider('keyvalue');
+      await p1.start(testHost(dataDir));
+      await p1.putLink(link);
+      const pending = kvClient(p1, link).call('Increment', { key: 'late', value: 7 });
+      await p1.shutdown();
+      assert.equal(await pending, 7);
+      const p2 = createProvider('keyvalue');
+      await p2.start(testHost(dataDir));
+      await p2.putLink(link);
+      assert.deepEqual(await kvClient(p2, link).call('Get', 'late'), { value: '7', exists: true });
+      await p2.shutdown();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
