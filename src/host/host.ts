@@ -74,9 +74,23 @@ export class Host extends EventEmitter implements HostApi {
       const id = this.aliases.get(alias);
       return id ? this.actors.get(id)?.routed : undefined;
     },
-    link: (actorId, contractId, linkName) => this.linkTable.get(linkDefinitionId(actorId, contractId, linkName)),
+    link: (actorId, contractId, linkName) => this.linkTable.get(this.linkId(actorId, contractId, linkName)),
     providerRunning: (providerId, linkName) => this.providers.has(providerKey(providerId, linkName)),
   };
+
+  /** Link ids are SHA-256 hashes; every provider host call looks one up, so remember them. */
+  private readonly linkIds = new Map<string, string>();
+
+  private linkId(actorId: string, contractId: string, linkName: string): string {
+    const key = `${actorId}\u0000${contractId}\u0000${linkName}`;
+    let id = this.linkIds.get(key);
+    if (id === undefined) {
+      if (this.linkIds.size >= 4096) this.linkIds.clear(); // bounded: guests choose contract/link names
+      id = linkDefinitionId(actorId, contractId, linkName);
+      this.linkIds.set(key, id);
+    }
+    return id;
+  }
 
   constructor(opts: HostOptions = {}) {
     super();
@@ -262,26 +276,31 @@ export class Host extends EventEmitter implements HostApi {
   /** A guest's __host_call: authorize, route, answer the blocked worker. */
   private onHostCall(rec: ActorRecord, inst: ActorInstance, binding: string, namespace: string, operation: string, payload: Uint8Array): void {
     const route = routeHostCall(this.tables, rec.routed, binding, namespace);
-    const source: WasmCloudEntity = { public_key: rec.routed.id, contract_id: '', link_name: '' };
+    const source = (): WasmCloudEntity => ({ public_key: rec.routed.id, contract_id: '', link_name: '' });
     switch (route.kind) {
       case 'denied':
-        this.emitHostCallFailure(source, namespace, binding, operation, payload.length, route.message);
+        this.emitHostCallFailure(source(), namespace, binding, operation, payload.length, route.message);
         return inst.replyHostCall({ ok: false, error: route.message });
       case 'builtin':
         return inst.replyHostCall(runBuiltin(route.contractId, operation, payload, rec.routed.id, this.log));
       case 'provider': {
         const pr = this.providers.get(providerKey(route.link.provider_id, route.link.link_name))!;
-        Promise.resolve()
-          .then(() => pr.provider.handle({ actorId: rec.routed.id, link: route.link }, operation, payload))
-          .then((data) => {
-            if (!(data instanceof Uint8Array)) throw new Error(`provider ${pr.provider.name} returned no payload for ${operation} (expected bytes, got ${typeof data})`);
-            inst.replyHostCall({ ok: true, data });
-          })
-          .catch((e) => {
-            const text = errorText(e);
-            this.emitHostCallFailure(source, namespace, binding, operation, payload.length, text);
-            inst.replyHostCall({ ok: false, error: text });
-          });
+        const fail = (e: unknown): void => {
+          const text = errorText(e);
+          this.emitHostCallFailure(source(), namespace, binding, operation, payload.length, text);
+          inst.replyHostCall({ ok: false, error: text });
+        };
+        // handle() is called directly (one promise hop less per call); a synchronous throw fails only this call
+        let pending: Promise<Uint8Array>;
+        try {
+          pending = Promise.resolve(pr.provider.handle({ actorId: rec.routed.id, link: route.link }, operation, payload));
+        } catch (e) {
+          return fail(e);
+        }
+        pending.then((data) => {
+          if (!(data instanceof Uint8Array)) return fail(new Error(`provider ${pr.provider.name} returned no payload for ${operation} (expected bytes, got ${typeof data})`));
+          inst.replyHostCall({ ok: true, data });
+        }, fail);
         return;
       }
       case 'actor': {
