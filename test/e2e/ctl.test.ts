@@ -15,7 +15,7 @@ const json = (r: CliResult) => {
   }
 };
 
-test('without a host, ctl commands fail with exit 1 and say how to start one', async () => {
+test('without a host, ctl commands fail with exit 1 and say how to start one; a .wasm file can still be called', async () => {
   const home = tempHome('nohost');
   try {
     const text = await cli(home.dir, ['ctl', 'get', 'hosts']);
@@ -27,6 +27,12 @@ test('without a host, ctl commands fail with exit 1 and say how to start one', a
     const down = await cli(home.dir, ['down']);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /no Stratus host is running/);
+    // ...but an actor file can be tried without a host: keyvalue (memory) is linked automatically
+    const file = await signedKvcounter(home.dir);
+    const once = await cli(home.dir, ['ctl', 'call', file, 'HttpServer.HandleRequest', '--data', '{"path":"/bloggo"}', '-o', 'json']);
+    assert.equal(once.code, 0, once.stderr);
+    assert.equal(json(once).statusCode, 200);
+    assert.equal(json(once).body, '{"counter": 1}');
   } finally {
     home.cleanup();
   }

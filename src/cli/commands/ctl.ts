@@ -1,4 +1,5 @@
 // `stratus ctl`: drive the running host through its local control socket, wash-ctl style.
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { addOutputOption, emit, EXIT, fail, outputFormat, type OutputFormat } from '../output.js';
@@ -132,13 +133,33 @@ Provider ids are listed by \`stratus ctl get inventory\`. Bad values are rejecte
       r.links.map((l) => [l.actor_id, l.provider_id, l.contract_id, l.link_name, Object.entries(l.values).map(([k, v]) => `${k}=${v}`).join(',')])));
   }));
 
-  leaf(ctl, 'call <actor> <operation>', 'invoke an actor (public key or call alias) on the running host')
+  leaf(ctl, 'call <actor> <operation>', 'invoke an actor (public key or call alias) on the running host, or a .wasm file on a throwaway host')
     .option('--data <json>', 'request payload as JSON (converted to msgpack, same rules as `stratus call`)', '{}')
     .addHelpText('after', `
-Example:
-  stratus ctl call <actor-id> HttpServer.HandleRequest --data '{"path":"/bloggo"}'`)
+Examples:
+  stratus ctl call <actor-id> HttpServer.HandleRequest --data '{"path":"/bloggo"}'
+  stratus ctl call build/kvcounter_s.wasm HttpServer.HandleRequest --data '{"path":"/bloggo"}'
+With a .wasm file no running host is needed: the actor runs on a throwaway host with the built-in
+providers linked (keyvalue in memory when the actor holds the keyvalue claim; logging/numbergen built in).`)
     .action(action(async (format, target: string, operation: string, o: Opts) => {
-      const r = await controlRequest('POST', '/v1/call', { target, operation, data: String(o.data) });
-      emit(format, r.reply, () => (typeof r.reply === 'string' ? r.reply : JSON.stringify(r.reply, null, 2)));
+      let reply: unknown;
+      if (target.endsWith('.wasm') && existsSync(target)) {
+        reply = await callFileWithProviders(target, operation, String(o.data));
+      } else {
+        reply = (await controlRequest('POST', '/v1/call', { target, operation, data: String(o.data) })).reply;
+      }
+      emit(format, reply, () => (typeof reply === 'string' ? reply : JSON.stringify(reply, null, 2)));
     }));
+}
+
+/** One call into an actor file on a throwaway local host with the built-in providers auto-linked. */
+async function callFileWithProviders(file: string, operation: string, data: string): Promise<unknown> {
+  const [{ callModuleOnce }, { builtinProvidersSetup }, { jsonToMsgpack, msgpackToJson }] = await Promise.all([
+    import('../../host/local.js'), import('../../control/local-providers.js'), import('../../codec/json-bridge.js'),
+  ]);
+  const { reply } = await callModuleOnce({
+    module: new Uint8Array(readFileSync(file)), operation, payload: jsonToMsgpack(operation, data), imageRef: resolve(file),
+    setup: builtinProvidersSetup(),
+  });
+  return msgpackToJson(operation, reply);
 }
