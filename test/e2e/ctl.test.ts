@@ -154,7 +154,8 @@ spec:
     assert.equal(dep.name, 'counter');
     assert.equal(dep.links.length, 2);
     assert.deepEqual(await get(`http://127.0.0.1:${port}/bloggo`), { status: 200, body: '{"counter": 1}' });
-    assert.match((await run('app', 'list')).stdout, /counter\s+deployed\s+1\s+2\s+2/);
+    const listed = await run('app', 'list');
+    assert.match(listed.stdout, /counter\s+deployed\s+1\s+2\s+2/, `exit ${listed.code}: ${listed.stderr}`);
 
     const undeploy = await run('app', 'undeploy', 'counter');
     assert.equal(undeploy.code, 0, undeploy.stderr);
@@ -177,7 +178,8 @@ spec:
       assert.equal(failed.code, 1);
       assert.match(failed.stderr, /deploying application "blocked" failed part-way: .*port/);
       assert.match(failed.stderr, new RegExp(`${busy}`));
-      assert.match((await run('app', 'list')).stdout, /blocked\s+failed/);
+      const listed2 = await run('app', 'list');
+      assert.match(listed2.stdout, /blocked\s+failed/, `exit ${listed2.code}: ${listed2.stderr}`);
       assert.equal((await run('app', 'undeploy', 'blocked')).code, 0);
       const inv3 = json(await run('ctl', 'get', 'inventory', '-o', 'json'));
       assert.equal(inv3.actors.length + inv3.providers.length, 0);
