@@ -4,32 +4,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compileWat, WASMBUS_IMPORTS } from '../support/wat.js';
 
-type Wabt = { parseWat(name: string, text: string): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void } };
-let wabtPromise: Promise<Wabt> | undefined;
-
+/** Compile WAT text as written: no validation (some fixtures are ill-typed on purpose), no name section. */
 export async function wat(text: string, name = 'fixture.wat'): Promise<Uint8Array> {
-  wabtPromise ??= import('wabt').then((m) => (m.default as unknown as () => Promise<Wabt>)());
-  const wabt = await wabtPromise;
-  const mod = wabt.parseWat(name, text);
-  try {
-    return new Uint8Array(mod.toBinary({}).buffer);
-  } finally {
-    mod.destroy();
-  }
+  return compileWat(text, name, { validate: false, debugNames: false });
 }
 
 /** A minimal wasmbus actor: imports the full host table, exports memory and __guest_call returning `result`. */
 export function actorWat(opts: { extraImports?: string; extraExports?: string; result?: number; memory?: string } = {}): string {
   return `(module
-  (import "wasmbus" "__guest_request" (func $guest_request (param i32 i32)))
-  (import "wasmbus" "__guest_response" (func $guest_response (param i32 i32)))
-  (import "wasmbus" "__guest_error" (func $guest_error (param i32 i32)))
-  (import "wasmbus" "__host_call" (func $host_call (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
-  (import "wasmbus" "__host_response_len" (func $host_response_len (result i32)))
-  (import "wasmbus" "__host_response" (func $host_response (param i32)))
-  (import "wasmbus" "__host_error_len" (func $host_error_len (result i32)))
-  (import "wasmbus" "__host_error" (func $host_error (param i32)))
+${WASMBUS_IMPORTS}
   ${opts.extraImports ?? ''}
   (memory (export "memory") ${opts.memory ?? '1'})
   (func (export "__guest_call") (param i32 i32) (result i32)

@@ -9,7 +9,8 @@ import wabtInit from 'wabt';
 /** test/fixtures in the source tree (tests run from dist/test/...). */
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures');
 
-const WASMBUS_IMPORTS = `
+/** The full wasmbus import set, with the names the fixtures call ($guest_request, $host_call, ...). */
+export const WASMBUS_IMPORTS = `
   (import "wasmbus" "__guest_request" (func $guest_request (param i32 i32)))
   (import "wasmbus" "__guest_response" (func $guest_response (param i32 i32)))
   (import "wasmbus" "__guest_error" (func $guest_error (param i32 i32)))
@@ -36,15 +37,23 @@ const LIB = `
 
 let wabtPromise: ReturnType<typeof wabtInit> | undefined;
 
-/** Compile WAT text to wasm bytes. */
+/** Compile WAT text to wasm bytes, expanding the `;;@wasmbus` and `;;@lib` markers. */
 export async function wat2wasm(source: string, name = 'fixture.wat'): Promise<Uint8Array> {
-  const wabt = await (wabtPromise ??= wabtInit());
   const text = source.replace(';;@wasmbus', WASMBUS_IMPORTS).replace(';;@lib', LIB);
+  return compileWat(text, name, { validate: true, debugNames: true });
+}
+
+/**
+ * Compile WAT text as written. `validate: false` keeps deliberately ill-typed modules (e.g. a wrong
+ * ABI signature) compilable; `debugNames: false` keeps the module free of a `name` section.
+ */
+export async function compileWat(text: string, name: string, o: { validate: boolean; debugNames: boolean }): Promise<Uint8Array> {
+  const wabt = await (wabtPromise ??= wabtInit());
   const mod = wabt.parseWat(name, text, { mutable_globals: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true });
   try {
     mod.resolveNames();
-    mod.validate();
-    return new Uint8Array(mod.toBinary({ write_debug_names: true }).buffer);
+    if (o.validate) mod.validate();
+    return new Uint8Array(mod.toBinary({ write_debug_names: o.debugNames }).buffer);
   } finally {
     mod.destroy();
   }
