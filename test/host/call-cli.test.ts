@@ -23,6 +23,7 @@ before(async () => {
   writeFileSync(file('unsigned.wasm'), await fixture('echo'));
   writeFileSync(file('foreign.wasm'), await signedFixture('foreign'));
   writeFileSync(file('kv.wasm'), await signedC('kvcounter', { caps: ['wasmcloud:keyvalue'] }));
+  writeFileSync(file('kv-noclaim.wasm'), await signedC('kvcounter', { caps: ['wasmcloud:httpserver'] }));
   writeFileSync(file('loop.wasm'), await signedFixture('loop'));
 });
 
@@ -38,13 +39,23 @@ test('calls an actor and prints the decoded reply (text and -o json)', () => {
   assert.match(out.actor, /^M/);
 });
 
-test('HttpServer.HandleRequest: body string sent as bin, defaults filled, bin reply shown as text', () => {
-  const r = stratus('call', file('kv.wasm'), 'HttpServer.HandleRequest', '--data', '{"path":"/bloggo"}', '-o', 'json');
+test('HttpServer.HandleRequest: defaults filled, keyvalue auto-linked in memory, bin reply shown as text', () => {
+  const first = stratus('call', file('kv.wasm'), 'HttpServer.HandleRequest', '--data', '{"path":"/bloggo"}', '-o', 'json');
+  assert.equal(first.code, 0, first.stderr);
+  const reply = JSON.parse(first.stdout).reply;
+  // the throwaway host links the actor to an in-memory keyvalue provider: a fresh counter each run
+  assert.equal(reply.statusCode, 200);
+  assert.equal(reply.body, '{"counter":1}');
+  const again = JSON.parse(stratus('call', file('kv.wasm'), 'HttpServer.HandleRequest', '--data', '{"path":"/bloggo"}', '-o', 'json').stdout);
+  assert.equal(again.reply.body, '{"counter":1}', 'nothing persists between throwaway hosts');
+});
+
+test('without the keyvalue claim nothing is auto-linked and the denied host call names the missing claim', () => {
+  const r = stratus('call', file('kv-noclaim.wasm'), 'HttpServer.HandleRequest', '--data', '{"path":"/bloggo"}', '-o', 'json');
   assert.equal(r.code, 0, r.stderr);
   const reply = JSON.parse(r.stdout).reply;
-  // no provider on a throwaway host: the C actor turns the denied host call into a 500
   assert.equal(reply.statusCode, 500);
-  assert.match(reply.body, /^\{"error":"Host send error Invocation not authorized: missing link definition for wasmcloud:keyvalue/);
+  assert.match(reply.body, /^\{"error":"Host send error Invocation not authorized: missing capability claim for wasmcloud:keyvalue/);
 });
 
 test('exit codes: 1 for actor errors and timeouts, 3 for refused modules, 2 for bad arguments', () => {

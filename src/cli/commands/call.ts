@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { addOutputOption, emit, EXIT, fail, outputFormat, type OutputFormat } from '../output.js';
 import { callModuleOnce } from '../../host/local.js';
+import { builtinProvidersSetup } from '../../control/local-providers.js';
 import { jsonToMsgpack, msgpackToJson } from '../../codec/json-bridge.js';
 import { StratusError, type StratusErrorCode } from '../../host/errors.js';
 
@@ -24,6 +25,10 @@ export function register(program: Command): void {
     .option('--timeout <ms>', 'deadline for the invocation in milliseconds', '2000')
     .option('-v, --verbose', 'show the actor\'s debug/info log lines on stderr')
     .addHelpText('after', `
+Built-in capabilities:
+  The throwaway host links the actor to an in-memory keyvalue store (if it holds the keyvalue claim);
+  logging and numbergen are served by the host (claims required). Nothing is written to disk.
+
 Payload conversion:
   JSON objects become msgpack maps keyed by name, strings stay strings, integers use the minimal
   form. {"$base64": "..."} becomes bin. For HttpServer.HandleRequest (and the messaging/httpclient
@@ -61,6 +66,8 @@ Example:
       const { actor, reply } = await callModuleOnce({
         module, operation, payload, imageRef: actorPath,
         allowUnsigned: opts.allowUnsigned, rpcTimeoutMs: timeoutMs, verbose: opts.verbose,
+        // Built-in providers with in-memory defaults, auto-linked, so one actor file can be tried alone.
+        setup: builtinProvidersSetup(),
       });
       const value = msgpackToJson(operation, reply);
       emit(format, { actor: actor.id, name: actor.name, operation, bytes: reply.length, reply: value },
