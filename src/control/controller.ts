@@ -10,6 +10,7 @@ import { sameLink, type AppRecord, type StateStore } from './state-store.js';
 import { linkContract, parseManifest, type AppManifest } from './manifest.js';
 import { readActorClaims } from '../claims/verify.js';
 import { computeModuleHash } from '../claims/hash.js';
+import { inboundLast } from './link-order.js';
 
 export interface ControllerDeps {
   host: HostApi;
@@ -174,7 +175,7 @@ export class HostController {
         failed.push(`actor ${a.id}: ${(e as Error).message}`);
       }
     }
-    for (const l of saved.links) {
+    for (const l of inboundLast(saved.links, (x) => x.contract_id)) {
       try {
         await this.d.host.putLink(l);
         links++;
@@ -226,7 +227,7 @@ export class HostController {
         actorIds.set(a.name, desc.id);
         record.actors.push(desc.id);
       }
-      for (const l of m.links) {
+      for (const l of inboundLast(m.links, (x) => linkContract(x, this.d.providerContracts))) {
         const contract = linkContract(l, this.d.providerContracts);
         const prov = record.providers.find((x) => x.name === l.provider && x.linkName === l.linkName)!;
         const ld = await this.putLink({ actor_id: actorIds.get(l.actor)!, provider_id: prov.id, contract_id: contract, link_name: l.linkName, values: l.values });

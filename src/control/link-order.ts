@@ -1,0 +1,9 @@
+// Links that open the door to traffic (an HTTP listener, a message subscription) are put last, so
+// the first request never reaches an actor whose outbound links (key-value, ...) are still missing.
+const INBOUND_CONTRACTS: ReadonlySet<string> = new Set(['wasmcloud:httpserver', 'wasmcloud:messaging']);
+
+/** A stable reordering: outbound links first, inbound ones last, each group in its original order. */
+export function inboundLast<T>(links: readonly T[], contractOf: (link: T) => string): T[] {
+  const inbound = (l: T) => INBOUND_CONTRACTS.has(contractOf(l));
+  return [...links.filter((l) => !inbound(l)), ...links.filter(inbound)];
+}
