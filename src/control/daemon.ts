@@ -18,6 +18,8 @@ import { createRuntime } from './runtime.js';
 export interface RunHostOptions {
   manifest?: string;
   allowUnsigned?: boolean;
+  /** Only actors issued by these account keys (A...) may start; empty = any. */
+  trustedIssuers?: string[];
   rpcTimeoutMs?: number;
   home?: string;
   labels?: Record<string, string>;
@@ -52,6 +54,7 @@ export async function runHost(opts: RunHostOptions = {}): Promise<RunningHost> {
   const runtime = await createRuntime({
     hostSeed: store.get().hostSeed,
     allowUnsigned: opts.allowUnsigned,
+    trustedIssuers: opts.trustedIssuers,
     rpcTimeoutMs: opts.rpcTimeoutMs,
     dataDir: paths.dataDir,
     log,

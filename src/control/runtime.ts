@@ -12,6 +12,8 @@ import type { CallBridge } from './server.js';
 export interface RuntimeOptions {
   hostSeed?: string;
   allowUnsigned?: boolean;
+  /** Only actors issued by these account keys (A...) may start; empty = any. */
+  trustedIssuers?: string[];
   rpcTimeoutMs?: number;
   dataDir: string;
   log: (level: 'debug' | 'info' | 'warn' | 'error', text: string) => void;
@@ -26,7 +28,7 @@ export interface Runtime {
 }
 
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
-  const host = new Host({ hostSeed: o.hostSeed, allowUnsigned: o.allowUnsigned, rpcTimeoutMs: o.rpcTimeoutMs, dataDir: o.dataDir, log: o.log });
+  const host = new Host({ hostSeed: o.hostSeed, allowUnsigned: o.allowUnsigned, trustedIssuers: o.trustedIssuers, rpcTimeoutMs: o.rpcTimeoutMs, dataDir: o.dataDir, log: o.log });
   const providerContracts: Record<string, string> = {};
   // logging/numbergen are served by the host itself; only real providers can be started.
   for (const p of BUILTIN_PROVIDERS) if (p.runsAs === 'provider') providerContracts[p.name] = p.contractId;

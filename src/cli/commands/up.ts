@@ -8,7 +8,7 @@ import { controlPaths } from '../../control/paths.js';
 import { controlRequest, hostIsRunning } from '../../control/client.js';
 import type { HostView } from '../../control/views.js';
 
-interface UpOptions { detached?: boolean; manifest?: string; allowUnsigned?: boolean; rpcTimeout?: string; output?: string; label?: string[]; logLevel?: string }
+interface UpOptions { detached?: boolean; manifest?: string; allowUnsigned?: boolean; trustedIssuer?: string[]; rpcTimeout?: string; output?: string; label?: string[]; logLevel?: string }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];
@@ -42,12 +42,23 @@ function hostText(h: HostView): string {
   return lines.join('\n');
 }
 
+/** Account public keys for the issuer allow-list; a typo is a usage error, not a silent deny-all. */
+function parseIssuers(keys: string[] | undefined): string[] | undefined {
+  if (!keys || keys.length === 0) return undefined;
+  for (const k of keys) {
+    if (!/^A[A-Z2-7]{55}$/.test(k)) {
+      throw new StratusError('BAD_REQUEST', `--trusted-issuer "${k}" is not an account public key`, 'account keys are 56 characters starting with A (see `stratus keys list` or `stratus claims inspect`)');
+    }
+  }
+  return keys;
+}
+
 async function runForeground(o: UpOptions, format: OutputFormat): Promise<void> {
   const { runHost } = await import('../../control/daemon.js');
   const say = (t: string) => (format === 'json' ? process.stderr : process.stdout).write(t + '\n');
   const min = LEVELS.indexOf(parseLevel(o.logLevel));
   const running = await runHost({
-    manifest: o.manifest, allowUnsigned: o.allowUnsigned, rpcTimeoutMs: parseTimeout(o.rpcTimeout), labels: parseLabels(o.label),
+    manifest: o.manifest, allowUnsigned: o.allowUnsigned, trustedIssuers: parseIssuers(o.trustedIssuer), rpcTimeoutMs: parseTimeout(o.rpcTimeout), labels: parseLabels(o.label),
     note: say,
     log: (level, text) => {
       if (LEVELS.indexOf(level) >= min) process.stderr.write(`[${new Date().toISOString()}] ${level.padEnd(5)} ${text}\n`);
@@ -77,6 +88,7 @@ async function runDetached(o: UpOptions, format: OutputFormat): Promise<void> {
   const args = [process.argv[1], 'up'];
   if (o.manifest) args.push('--manifest', o.manifest);
   if (o.allowUnsigned) args.push('--allow-unsigned');
+  for (const k of parseIssuers(o.trustedIssuer) ?? []) args.push('--trusted-issuer', k);
   if (o.rpcTimeout) args.push('--rpc-timeout', o.rpcTimeout);
   for (const l of o.label ?? []) args.push('--label', l);
   if (o.logLevel) args.push('--log-level', o.logLevel);
@@ -113,6 +125,7 @@ export function register(program: Command): void {
     .option('-d, --detached', 'run in the background, logging to $STRATUS_HOME/host.log')
     .option('--manifest <file>', 'deploy this application manifest once the host is up')
     .option('--allow-unsigned', 'development switch: run actors that carry no claims')
+    .option('--trusted-issuer <account-key...>', 'only run actors signed by these accounts (A...); default: any valid issuer')
     .option('--rpc-timeout <ms>', 'deadline for one invocation in milliseconds (default 2000)')
     .option('--label <KEY=VALUE...>', 'host label shown by `stratus ctl get hosts`')
     .option('--log-level <level>', 'least severe log level printed: debug, info, warn, error', 'info');
