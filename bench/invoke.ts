@@ -3,6 +3,7 @@
 // on Atomics.wait while the main thread answers) vs an in-process host function.
 // Run: node dist/bench/invoke.js [iterations]
 import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { Host } from '../src/host/host.js';
 import { GuestAbi, type HostCallFn } from '../src/abi/guest.js';
 import { runBuiltin } from '../src/host/builtins.js';
@@ -36,17 +37,28 @@ async function timeAsync(n: number, fn: () => Promise<unknown>): Promise<number>
   return Number(process.hrtime.bigint() - t0) / n;
 }
 
+/** CPU time the main thread itself has used (µs; Linux /proc, 10 ms ticks): unlike event-loop
+ *  utilization it does not count time the thread was runnable but descheduled on a busy machine. */
+function mainThreadCpuUs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10_000;
+}
+
 let mainThreadNs = 0;
+let mainCpuNs = 0;
 /** `inflight` concurrent callers, each issuing calls back to back. Also records main-thread busy time per call. */
 async function timeConcurrent(n: number, inflight: number, fn: () => Promise<unknown>): Promise<number> {
   let left = n;
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = mainThreadCpuUs();
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: inflight }, async () => {
     while (left-- > 0) await fn();
   }));
   const elu = performance.eventLoopUtilization(elu0);
   mainThreadNs = (elu.active * 1e6) / n;
+  mainCpuNs = ((mainThreadCpuUs() - cpu0) * 1000) / n;
   return Number(process.hrtime.bigint() - t0) / n;
 }
 
@@ -86,19 +98,27 @@ await timeAsync(N / 4, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
 const hostEchoNs = await timeAsync(N, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
 await timeConcurrent(N / 4, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
 const hostEchoConcNs = await timeConcurrent(N, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
+const echoMain = { elu: mainThreadNs, cpu: mainCpuNs };
 await timeAsync(N / 4, () => host.call(hc.id, 'Run', rngPayload));
 const hostHcNs = await timeAsync(N, () => host.call(hc.id, 'Run', rngPayload));
 await timeAsync(N / 4, () => host.call(hc.id, 'Run', kvPayload));
 const hostKvNs = await timeAsync(N, () => host.call(hc.id, 'Run', kvPayload));
+// kvcounter's shape: one invocation + one provider host call, 32 in flight (what bench/http.ts drives)
+await host.scaleActor(hc.id, 2);
+await timeConcurrent(N / 4, 32, () => host.call(hc.id, 'Run', kvPayload));
+const hostKvConcNs = await timeConcurrent(N, 32, () => host.call(hc.id, 'Run', kvPayload));
+const kvMain = { elu: mainThreadNs, cpu: mainCpuNs };
 await host.shutdown();
 
 console.log(`invoke benchmark, ${N} calls each, ${PAYLOAD.length}-byte payload (one run, same process)`);
 console.log(`  echo raw in-process (baseline)          ${fmt(rawEchoNs)}`);
 console.log(`  echo via Host, sequential               ${fmt(hostEchoNs)}   ratio ${(hostEchoNs / rawEchoNs).toFixed(1)}x baseline`);
 console.log(`  echo via Host, 32 in flight, 2 inst.    ${fmt(hostEchoConcNs)}   ratio ${(hostEchoConcNs / rawEchoNs).toFixed(1)}x baseline (throughput ${(1e9 / hostEchoConcNs).toFixed(0)} calls/s)`);
-console.log(`  main-thread busy time per call (32 in flight)  ${fmt(mainThreadNs)}   (what an HTTP front end on the main thread pays; the wasm runs on worker threads)`);
+console.log(`  main-thread cost per echo call (32 in flight)  ${fmt(echoMain.cpu)} CPU, ${fmt(echoMain.elu)} busy   (what an HTTP front end on the main thread pays; the wasm runs on worker threads)`);
 console.log(`  builtin host call raw in-process (baseline)   ${fmt(rawHcNs)}`);
 console.log(`  builtin host call via Host (served in worker) ${fmt(hostHcNs)}   ratio ${(hostHcNs / rawHcNs).toFixed(1)}x baseline`);
 console.log(`  provider host call raw in-process (baseline)  ${fmt(rawKvNs)}`);
 console.log(`  provider host call via Host (Atomics hop)     ${fmt(hostKvNs)}   ratio ${(hostKvNs / rawKvNs).toFixed(1)}x baseline`);
 console.log(`  => one provider __host_call hop to the main thread costs about ${((hostKvNs - hostHcNs) / 1000).toFixed(1)} µs`);
+console.log(`  invocation + provider host call, 32 in flight, 2 inst.  ${fmt(hostKvConcNs)}   (throughput ${(1e9 / hostKvConcNs).toFixed(0)} calls/s)`);
+console.log(`  main-thread cost per such call                 ${fmt(kvMain.cpu)} CPU, ${fmt(kvMain.elu)} busy`);
