@@ -54,8 +54,9 @@ test('a busy instance is never re-entered: concurrent calls use more instances u
   host.on('actor_started', (e: { public_key: string; instance_id: string }) => starts.push(e.public_key));
   const looper = await host.startActor(await signedFixture('loop', { name: 'loop3' }), { maxInstances: 2 });
   assert.equal(starts.filter((k) => k === looper.id).length, 1);
-  const a = host.call(looper.id, 'Loop', new Uint8Array(0)).catch((e) => e);
-  const b = host.call(looper.id, 'Loop', new Uint8Array(0)).catch((e) => e);
+  // a and b outlive c's deadline even when spawning the second worker is slow on a loaded machine
+  const a = host.call(looper.id, 'Loop', new Uint8Array(0), undefined, { timeoutMs: 6000 }).catch((e) => e);
+  const b = host.call(looper.id, 'Loop', new Uint8Array(0), undefined, { timeoutMs: 6000 }).catch((e) => e);
   // the second call could not re-enter the busy instance: a second one was spawned for it
   await until(() => starts.filter((k) => k === looper.id).length === 2, 'second instance');
   // both instances are looping; a third call queues and expires with a clear message
