@@ -32,6 +32,21 @@ function copyTree(from: string, to: string, vars: Record<string, string>, out: s
   }
 }
 
+/** Templates whose actor source is the shipped example's, so the two cannot drift apart. */
+const SOURCE_FROM_EXAMPLE: ReadonlySet<string> = new Set(['echo', 'kvcounter']);
+
+function copyExampleSource(example: string, dir: string, name: string, out: string[]): void {
+  const from = join(packageRoot(), 'examples', example, 'assembly');
+  const to = join(dir, 'assembly');
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from).sort()) {
+    // the header comment names the example; the new project has its own name
+    const text = readFileSync(join(from, entry), 'utf8').replace(new RegExp(`^// ${example}:`), `// ${name}:`);
+    writeFileSync(join(to, entry), text);
+    out.push(join(to, entry));
+  }
+}
+
 export function createActorProject(name: string, template: string = 'hello', path?: string): ScaffoldResult {
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) {
     throw new BuildError('config', 'BAD_REQUEST', `invalid actor name "${name}"`, 'use a letter followed by letters, digits, "_" or "-", e.g. `stratus new actor kvcounter`');
@@ -49,5 +64,6 @@ export function createActorProject(name: string, template: string = 'hello', pat
   mkdirSync(dir, { recursive: true });
   copyTree(join(root, 'common'), dir, vars, files);
   copyTree(join(root, template), dir, vars, files);
+  if (SOURCE_FROM_EXAMPLE.has(template)) copyExampleSource(template, dir, name, files);
   return { dir, files: files.map((f) => relative(dir, f)).sort(), template: template as TemplateName };
 }
