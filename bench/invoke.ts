@@ -11,7 +11,7 @@ import { signActorModule } from '../src/claims/sign.js';
 import { fixture } from '../test/support/wat.js';
 import { hostCallPayload as hcp } from '../test/support/fixtures.js';
 import { MemoryKv } from '../test/support/fixtures-provider.js';
-import { decode, encode } from '../src/host/msgpack.js';
+import { decode, encode } from '../src/codec/msgpack.js';
 
 const N = Number(process.argv[2] ?? 20000);
 const PAYLOAD = Buffer.from('85a66d6574686f64a3474554a470617468a72f626c6f67676fab7175657279537472696e67a0a668656164657280a4626f6479c400', 'hex');

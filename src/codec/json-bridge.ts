@@ -11,7 +11,7 @@
 //  * Replies: msgpack decoded to JSON; bin that is valid UTF-8 is shown as a string, other bin as
 //    {"$base64": ...}; a reply that is not msgpack at all is shown the same way as bin.
 import { StratusError } from '../host/errors.js';
-import { decode, encode } from '../host/msgpack.js';
+import { decode, encode } from './msgpack.js';
 
 const BODY_IS_BLOB = new Set([
   'HttpServer.HandleRequest', 'MessageSubscriber.HandleMessage', 'Messaging.Publish', 'Messaging.Request', 'HttpClient.Request',

@@ -1,7 +1,7 @@
 // In-process builtin capabilities (reference §2.5, §2.6). Callers check the capability claim first
 // (router.ts); these only execute the operation.
 import { randomInt, randomUUID, randomBytes } from 'node:crypto';
-import { decode, encode } from './msgpack.js';
+import { decode, encode } from '../codec/msgpack.js';
 import { LOGGING, NUMBERGEN } from './router.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

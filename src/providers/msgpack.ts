@@ -1,17 +1,12 @@
 // The msgpack dialect providers speak with actors (reference §2.1): structs as maps keyed by
 // field name, blobs as bin, minimal integer forms. Decoding is tolerant because actors built
 // with different toolchains send blobs as bin, str or nil and integers in any width.
-import { Packr } from 'msgpackr';
 import { StratusError } from '../host/errors.js';
+import { packr } from '../codec/msgpack.js';
 
-/** These options make msgpackr emit exactly the bytes wasmCloud's rmp-serde emits. */
-export const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
+export { packr };
 
 const EMPTY = new Uint8Array(0);
-
-export function encode(value: unknown): Uint8Array {
-  return packr.pack(value);
-}
 
 /** Decode one msgpack value; a malformed payload becomes a BAD_REQUEST naming `what`. */
 export function decode(payload: Uint8Array, what: string): unknown {

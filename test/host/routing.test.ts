@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { signedFixture, signedC, testHost, utf8, text, hostCallPayload, until } from '../support/fixtures.js';
 import { MemoryKv } from '../support/fixtures-provider.js';
-import { decode, encode } from '../../src/host/msgpack.js';
+import { decode, encode } from '../../src/codec/msgpack.js';
 import { isStratusError } from '../../src/host/errors.js';
 import { linkDefinitionId } from '../../src/claims/linkdef-id.js';
 

@@ -2,7 +2,7 @@
 // implements KeyValue.Increment (msgpack {key, value} -> bare int, reference §2.4), records every
 // invocation and link it sees, and can reject links whose values say so.
 import { createKeyPair } from '../../src/claims/nkeys.js';
-import { decode, encode } from '../../src/host/msgpack.js';
+import { decode, encode } from '../../src/codec/msgpack.js';
 import { LinkError } from '../../src/host/errors.js';
 import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHost } from '../../src/host/types.js';
 

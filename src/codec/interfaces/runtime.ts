@@ -1,9 +1,7 @@
 // Runtime used by the generated host-side codecs: msgpackr configured for wasmCloud's exact
 // bytes, and tolerant readers (reference §2.1): blobs as bin or str (nil = empty), integers
 // in any width, unknown fields ignored, missing required fields reported like serde does.
-import { Packr } from 'msgpackr';
-
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
+import { packr } from '../msgpack.js';
 
 export function pack(value: unknown): Uint8Array {
   return packr.pack(value);
