@@ -49,6 +49,55 @@ interface Pending {
 /** What a worker reported back: a result, or a host call to serve. */
 export type Outcome = { ok: true; d: Uint8Array } | { ok: false; k: number; e: string };
 
+/**
+ * Picks up worker signals by polling the channels once per event-loop turn while calls are in
+ * flight. Each Atomics.waitAsync wake-up costs the main thread a cross-thread task post (~10+ µs
+ * on a VM); under load a poll finds the signal without one. After a run of empty polls (the main
+ * thread has nothing else to do) the instances park in waitAsync, so an idle host does not spin.
+ */
+class SignalPoller {
+  private readonly watched = new Set<ActorInstance>();
+  private scheduled = false;
+  private emptyPolls = 0;
+  private static readonly MAX_EMPTY_POLLS = 64;
+
+  watch(inst: ActorInstance): void {
+    this.watched.add(inst);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.poll);
+    }
+  }
+
+  private readonly poll = (): void => {
+    this.scheduled = false;
+    let fired = 0;
+    for (const inst of this.watched) {
+      if (inst.dead) { this.watched.delete(inst); continue; }
+      if (!inst.signalled()) continue;
+      this.watched.delete(inst);
+      fired++;
+      inst.onSignal();
+    }
+    if (this.watched.size === 0) { this.emptyPolls = 0; return; }
+    if (fired > 0) this.emptyPolls = 0;
+    else if (++this.emptyPolls > SignalPoller.MAX_EMPTY_POLLS) {
+      this.emptyPolls = 0;
+      // clear first: a park that finds its signal already set re-arms (re-watches) synchronously
+      const parking = [...this.watched];
+      this.watched.clear();
+      for (const inst of parking) inst.park();
+      return;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.poll);
+    }
+  };
+}
+
+const signalPoller = new SignalPoller();
+
 export class ActorInstance {
   readonly id = randomUUID();
   busy: Pending | null = null;
@@ -77,14 +126,24 @@ export class ActorInstance {
   }
 
   private arm(): void {
+    signalPoller.watch(this);
+  }
+
+  /** True once the worker has signalled (a result or a host call is waiting in the channel). */
+  signalled(): boolean {
+    return Atomics.load(this.ctl, CTL.SIGNAL) === 1;
+  }
+
+  /** Stop polling: sleep until the worker's Atomics.notify (used when the main thread is idle). */
+  park(): void {
     const w = Atomics.waitAsync(this.ctl, CTL.SIGNAL, 0);
     if (w.async) w.value.then(this.onSignal);
     else this.onSignal();
   }
 
-  private readonly onSignal = (): void => {
+  readonly onSignal = (): void => {
     if (this.dead) return;
-    if (Atomics.load(this.ctl, CTL.SIGNAL) !== 1) return this.arm(); // woken without a signal
+    if (Atomics.load(this.ctl, CTL.SIGNAL) !== 1) return this.park(); // woken without a signal
     const kind = this.ctl[CTL.KIND];
     if (kind === KIND.HOST_CALL) {
       const { s, b } = this.ch.readMixed(3);
