@@ -6,6 +6,7 @@ import { HttpListener } from './listener.js';
 import { KNOWN_KEYS, parseHttpServerSettings, sameSettings, type HttpServerSettings } from './settings.js';
 import { claimPort, portHolder, releasePort } from './port-registry.js';
 import { findPortOwner } from './port-owner.js';
+import { SerialQueue } from '../serial-queue.js';
 
 export const HTTPSERVER_CONTRACT = 'wasmcloud:httpserver';
 
@@ -20,8 +21,8 @@ export class HttpServerProvider implements CapabilityProvider {
   private host?: ProviderHost;
   /** Listeners by actor id: a provider instance serves one link name, so one link per actor. */
   private readonly bound = new Map<string, Bound>();
-  /** Serialises link changes so concurrent puts for one port cannot both pass the checks. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Link changes apply one at a time (see SerialQueue). */
+  private readonly links = new SerialQueue();
 
   constructor(readonly id: string, readonly linkName: string = 'default') {}
 
@@ -30,11 +31,11 @@ export class HttpServerProvider implements CapabilityProvider {
   }
 
   putLink(link: LinkDefinition): Promise<void> {
-    return this.serial(() => this.applyLink(link));
+    return this.links.run(() => this.applyLink(link));
   }
 
   deleteLink(link: LinkDefinition): Promise<void> {
-    return this.serial(() => this.closeFor(link.actor_id));
+    return this.links.run(() => this.closeFor(link.actor_id));
   }
 
   async handle(_ctx: InvocationContext, operation: string): Promise<Uint8Array> {
@@ -51,7 +52,7 @@ export class HttpServerProvider implements CapabilityProvider {
   }
 
   async shutdown(): Promise<void> {
-    await this.serial(async () => {
+    await this.links.run(async () => {
       for (const actorId of [...this.bound.keys()]) await this.closeFor(actorId);
     });
   }
@@ -63,11 +64,6 @@ export class HttpServerProvider implements CapabilityProvider {
     }));
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 
   private async applyLink(link: LinkDefinition): Promise<void> {
     const host = this.host;

@@ -6,6 +6,7 @@ import type { KvBackend } from './backend.js';
 import { KEYVALUE_OPERATIONS } from './codec.js';
 import { openBackend } from './open-backend.js';
 import { KNOWN_KEYS, parseKvSettings, sameKvSettings, type KvSettings } from './settings.js';
+import { SerialQueue } from '../serial-queue.js';
 
 export const KEYVALUE_CONTRACT = 'wasmcloud:keyvalue';
 
@@ -16,7 +17,8 @@ export class KeyValueProvider implements CapabilityProvider {
   readonly name = 'keyvalue';
   private host?: ProviderHost;
   private readonly bound = new Map<string, Bound>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Link changes apply one at a time (see SerialQueue). */
+  private readonly links = new SerialQueue();
 
   constructor(readonly id: string, readonly linkName: string = 'default') {}
 
@@ -25,7 +27,7 @@ export class KeyValueProvider implements CapabilityProvider {
   }
 
   putLink(link: LinkDefinition): Promise<void> {
-    return this.serial(async () => {
+    return this.links.run(async () => {
       const host = this.requireHost();
       const settings = parseKvSettings(link.values);
       const extra = unknownKeys(link.values, KNOWN_KEYS);
@@ -43,7 +45,7 @@ export class KeyValueProvider implements CapabilityProvider {
   }
 
   deleteLink(link: LinkDefinition): Promise<void> {
-    return this.serial(async () => {
+    return this.links.run(async () => {
       const b = this.bound.get(link.actor_id);
       if (!b) return;
       this.bound.delete(link.actor_id);
@@ -82,7 +84,7 @@ export class KeyValueProvider implements CapabilityProvider {
   }
 
   async shutdown(): Promise<void> {
-    await this.serial(async () => {
+    await this.links.run(async () => {
       const all = [...this.bound.values()];
       this.bound.clear();
       for (const b of all) await b.backend.close();
@@ -94,9 +96,4 @@ export class KeyValueProvider implements CapabilityProvider {
     return this.host;
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 }
