@@ -1,27 +1,16 @@
 // A small JSON writer that renders straight into UTF-8 bytes, so handlers can answer JSON
 // without string concatenation and without any import (no JSON host shims, cf. the TinyGo seed).
 
-export class JsonWriter {
-  private buf: ArrayBuffer;
-  private pos: i32 = 0;
+import { GrowableBytes } from "./bytes";
+
+export class JsonWriter extends GrowableBytes {
   // One entry per open container: true once it holds a value (a comma is due before the next).
   private stack: Array<bool> = new Array<bool>();
   private afterKey: bool = false;
 
   /** `keySeparator` is ":" (compact) or ": " (e.g. `{"counter": 1}`). */
   constructor(private keySeparator: string = ":", capacity: i32 = 64) {
-    this.buf = new ArrayBuffer(capacity < 8 ? 8 : capacity);
-  }
-
-  private ensure(n: i32): void {
-    const need = this.pos + n;
-    const cap = this.buf.byteLength;
-    if (need <= cap) return;
-    let next = cap << 1;
-    while (next < need) next <<= 1;
-    const grown = new ArrayBuffer(next);
-    memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.pos);
-    this.buf = grown;
+    super(capacity);
   }
 
   private byte(b: u8): void {

@@ -5,27 +5,16 @@
 // nil for an empty blob. Errors are sticky (`reader.error`) because AssemblyScript has no
 // exceptions: decoders check it once at the end.
 
+import { GrowableBytes } from "./bytes";
+
 /** Growable byte buffer with msgpack encoders. */
-export class Writer {
-  private buf: ArrayBuffer;
-  private pos: i32 = 0;
+export class Writer extends GrowableBytes {
 
   constructor(capacity: i32 = 64) {
-    this.buf = new ArrayBuffer(capacity < 8 ? 8 : capacity);
+    super(capacity);
   }
 
   get length(): i32 { return this.pos; }
-
-  private ensure(n: i32): void {
-    const need = this.pos + n;
-    const cap = this.buf.byteLength;
-    if (need <= cap) return;
-    let next = cap << 1;
-    while (next < need) next <<= 1;
-    const grown = new ArrayBuffer(next);
-    memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.pos);
-    this.buf = grown;
-  }
 
   private ptr(): usize { return changetype<usize>(this.buf) + <usize>this.pos; }
 

@@ -1,0 +1,22 @@
+// A byte buffer that doubles as it fills: the storage behind the msgpack and JSON writers.
+
+export class GrowableBytes {
+  protected buf: ArrayBuffer;
+  protected pos: i32 = 0;
+
+  constructor(capacity: i32 = 64) {
+    this.buf = new ArrayBuffer(capacity < 8 ? 8 : capacity);
+  }
+
+  /** Make room for `n` more bytes after `pos`. */
+  protected ensure(n: i32): void {
+    const need = this.pos + n;
+    const cap = this.buf.byteLength;
+    if (need <= cap) return;
+    let next = cap << 1;
+    while (next < need) next <<= 1;
+    const grown = new ArrayBuffer(next);
+    memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.pos);
+    this.buf = grown;
+  }
+}
