@@ -5,7 +5,13 @@
 import { randomFillSync } from 'node:crypto';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
-export const ERRNO = { SUCCESS: 0, BADF: 8, INVAL: 28, NOSYS: 52 } as const;
+export const ERRNO = { SUCCESS: 0, BADF: 8, INVAL: 28, NOSYS: 52, SPIPE: 70 } as const;
+
+/** poll_oneoff layouts (WASI preview 1): subscription 48 bytes, event 32 bytes. */
+const SUB_SIZE = 48;
+const EVENT_SIZE = 32;
+const EVENT_CLOCK = 0;
+const SUBCLOCK_ABSTIME = 1;
 
 /** Thrown by proc_exit so the call unwinds out of the guest. */
 export class ProcExit extends Error {
@@ -89,6 +95,51 @@ export function createWasi(memory: () => WebAssembly.Memory, log: WasiLog, wante
       dv.setUint16(outPtr + 2, 0, true);
       dv.setBigUint64(outPtr + 8, 0n, true);
       dv.setBigUint64(outPtr + 16, 0n, true);
+      return ERRNO.SUCCESS;
+    },
+    // stdin is empty: a read returns end-of-file.
+    fd_read(fd: number, _iovs: number, _iovsLen: number, nreadPtr: number): number {
+      if (fd !== 0) return ERRNO.BADF;
+      view().setUint32(nreadPtr, 0, true);
+      return ERRNO.SUCCESS;
+    },
+    fd_seek: (fd: number) => (fd <= 2 ? ERRNO.SPIPE : ERRNO.BADF),
+    // Clock subscriptions sleep (this runs on the instance's worker thread, never the host's main
+    // thread; the invocation deadline still applies). fd subscriptions on stdio are ready at once.
+    poll_oneoff(inPtr: number, outPtr: number, nsubs: number, neventsPtr: number): number {
+      if (nsubs === 0) return ERRNO.INVAL;
+      const dv = view();
+      const start = process.hrtime.bigint();
+      // Per subscription: nanoseconds until its clock fires, or -1 for an fd subscription (ready now).
+      const waits: bigint[] = [];
+      for (let i = 0; i < nsubs; i++) {
+        const sub = inPtr + i * SUB_SIZE;
+        if (dv.getUint8(sub + 8) !== EVENT_CLOCK) { waits.push(-1n); continue; }
+        const timeout = dv.getBigUint64(sub + 24, true);
+        const absolute = (dv.getUint16(sub + 40, true) & SUBCLOCK_ABSTIME) !== 0;
+        const now = dv.getUint32(sub + 16, true) === 0 ? BigInt(Date.now()) * 1_000_000n : start;
+        const wait = absolute ? timeout - now : timeout;
+        waits.push(wait > 0n ? wait : 0n);
+      }
+      const anyReady = waits.some((w) => w <= 0n);
+      if (!anyReady) {
+        const soonest = waits.reduce((a, b) => (b < a ? b : a));
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.ceil(Number(soonest) / 1e6));
+      }
+      const elapsed = process.hrtime.bigint() - start;
+      let n = 0;
+      for (let i = 0; i < nsubs; i++) {
+        if (waits[i]! > elapsed) continue;
+        const sub = inPtr + i * SUB_SIZE;
+        const ev = outPtr + n * EVENT_SIZE;
+        dv.setBigUint64(ev, dv.getBigUint64(sub, true), true); // userdata
+        dv.setUint16(ev + 8, ERRNO.SUCCESS, true);
+        dv.setUint8(ev + 10, dv.getUint8(sub + 8)); // event type = subscription tag
+        dv.setBigUint64(ev + 16, 0n, true); // nbytes: stdin is empty, stdout/stderr never block
+        dv.setUint16(ev + 24, 0, true);
+        n++;
+      }
+      dv.setUint32(neventsPtr, n, true);
       return ERRNO.SUCCESS;
     },
     // No preopens: libc stops scanning at the first EBADF.

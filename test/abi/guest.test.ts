@@ -91,8 +91,16 @@ test('WASI shim: errno values, empty args/env, proc_exit', () => {
   assert.equal(wasi.args_sizes_get!(20, 24), 0);
   assert.equal(dv.getUint32(20, true), 0);
   assert.equal(wasi.environ_sizes_get!(20, 24), 0);
-  assert.equal(wasi.poll_oneoff!(0, 0, 0, 0), ERRNO.NOSYS);
-  assert.equal(wasi.fd_seek!(1, 0n, 0, 0), ERRNO.BADF);
+  assert.equal(wasi.poll_oneoff!(0, 0, 0, 0), ERRNO.INVAL);
+  // a 10 s clock beside a ready stdin read: only the fd event comes back, without sleeping
+  dv.setBigUint64(200, 1n, true); dv.setUint8(208, 0); dv.setUint32(216, 1, true); dv.setBigUint64(224, 10_000_000_000n, true); dv.setUint16(240, 0, true);
+  dv.setBigUint64(248, 2n, true); dv.setUint8(256, 1); dv.setUint32(264, 0, true);
+  assert.equal(wasi.poll_oneoff!(200, 400, 2, 500), ERRNO.SUCCESS);
+  assert.equal(dv.getUint32(500, true), 1);
+  assert.equal(dv.getBigUint64(400, true), 2n);
+  assert.equal(dv.getUint8(410), 1);
+  assert.equal(wasi.fd_seek!(1, 0n, 0, 0), ERRNO.SPIPE);
+  assert.equal(wasi.fd_seek!(7, 0n, 0, 0), ERRNO.BADF);
   assert.equal(wasi.fd_prestat_get!(3, 0), ERRNO.BADF);
   assert.throws(() => wasi.proc_exit!(2), (e) => e instanceof ProcExit && e.exitCode === 2);
 });
