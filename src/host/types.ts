@@ -60,6 +60,13 @@ export interface CapabilityProvider {
   deleteLink(link: LinkDefinition): Promise<void>;
   /** Serve one invocation from an actor. Reject with an Error whose message reaches the actor. */
   handle(ctx: InvocationContext, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional fast path for actors running on the host thread: serve the call synchronously, or
+   * return undefined when this call cannot be (the host then uses handle()). A write that is not
+   * durable yet hands its commit to `durable`; the host releases the actor's reply only after it.
+   * Throw an Error whose message reaches the actor.
+   */
+  handleSync?(ctx: InvocationContext, operation: string, payload: Uint8Array, durable: (commit: Promise<void>) => void): Uint8Array | undefined;
   /** Health probe. */
   health(): Promise<{ healthy: boolean; message?: string }>;
   /** Release everything. */

@@ -3,6 +3,7 @@
 import { StratusError } from '../../host/errors.js';
 import { packr, decode, asMap, asString, asInt, asStringArray, I32_MIN, I32_MAX, U32_MAX } from '../msgpack.js';
 import type { KvBackend } from './backend.js';
+import { ops, type EntryTxn } from './semantics.js';
 
 export interface SetRequest { key: string; value: string; expires: number }
 export interface IncrementRequest { key: string; value: number }
@@ -78,4 +79,29 @@ export const KEYVALUE_OPERATIONS: Record<string, Handler> = {
   'KeyValue.SetUnion': async (b, p) => enc(await b.setUnion(decoders.strList(p, 'KeyValue.SetUnion keys'))),
   'KeyValue.SetIntersection': async (b, p) => enc(await b.setIntersection(decoders.strList(p, 'KeyValue.SetIntersection keys'))),
   'KeyValue.SetClear': async (b, p) => enc(await b.setClear(decoders.str(p, 'KeyValue.SetClear setName'))),
+};
+
+/** One operation run directly on an entry store's atomic section (memory, lmdb): decode, run, encode. */
+export interface EntryOperation { write: boolean; run(t: EntryTxn, p: Uint8Array, now: number): Uint8Array }
+
+const r = (run: EntryOperation['run']): EntryOperation => ({ write: false, run });
+const w = (run: EntryOperation['run']): EntryOperation => ({ write: true, run });
+
+/** The same operations as KEYVALUE_OPERATIONS, synchronous, for stores that run the semantics in-process. */
+export const ENTRY_OPERATIONS: Record<string, EntryOperation> = {
+  'KeyValue.Get': r((t, p) => { const g = ops.get(t, decoders.str(p, 'KeyValue.Get key')); return enc({ value: g.value, exists: g.exists }); }),
+  'KeyValue.Set': w((t, p, now) => { const q = decoders.set(p); ops.set(t, q.key, q.value, q.expires, now); return EMPTY; }),
+  'KeyValue.Del': w((t, p) => enc(ops.del(t, decoders.str(p, 'KeyValue.Del key')))),
+  'KeyValue.Contains': r((t, p) => enc(ops.contains(t, decoders.str(p, 'KeyValue.Contains key')))),
+  'KeyValue.Increment': w((t, p) => { const q = decoders.increment(p); return enc(ops.increment(t, q.key, q.value)); }),
+  'KeyValue.ListAdd': w((t, p) => { const q = decoders.listItem(p, 'ListAddRequest'); return enc(ops.listAdd(t, q.listName, q.value)); }),
+  'KeyValue.ListDel': w((t, p) => { const q = decoders.listItem(p, 'ListDelRequest'); return enc(ops.listDel(t, q.listName, q.value)); }),
+  'KeyValue.ListRange': r((t, p) => { const q = decoders.listRange(p); return enc(ops.listRange(t, q.listName, q.start, q.stop)); }),
+  'KeyValue.ListClear': w((t, p) => enc(ops.listClear(t, decoders.str(p, 'KeyValue.ListClear listName')))),
+  'KeyValue.SetAdd': w((t, p) => { const q = decoders.setItem(p, 'SetAddRequest'); return enc(ops.setAdd(t, q.setName, q.value)); }),
+  'KeyValue.SetDel': w((t, p) => { const q = decoders.setItem(p, 'SetDelRequest'); return enc(ops.setDel(t, q.setName, q.value)); }),
+  'KeyValue.SetQuery': r((t, p) => enc(ops.setQuery(t, decoders.str(p, 'KeyValue.SetQuery setName')))),
+  'KeyValue.SetUnion': r((t, p) => enc(ops.setUnion(t, decoders.strList(p, 'KeyValue.SetUnion keys')))),
+  'KeyValue.SetIntersection': r((t, p) => enc(ops.setIntersection(t, decoders.strList(p, 'KeyValue.SetIntersection keys')))),
+  'KeyValue.SetClear': w((t, p) => enc(ops.setClear(t, decoders.str(p, 'KeyValue.SetClear setName')))),
 };

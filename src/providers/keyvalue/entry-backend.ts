@@ -9,12 +9,17 @@ export interface EntryStore {
   read<T>(fn: (txn: EntryTxn) => T): Promise<T>;
   /** Run `fn` atomically; its writes are durable (as the store allows) when the promise resolves. */
   write<T>(fn: (txn: EntryTxn, now: number) => T): Promise<T>;
+  /** read() without the promise (the host thread's fast path). */
+  readSync<T>(fn: (txn: EntryTxn) => T): T;
+  /** write() without the promise: the result now, visible to every later operation at once, and
+   *  `durable` (when the store commits later) settling once the write is committed. */
+  writeSync<T>(fn: (txn: EntryTxn, now: number) => T): { value: T; durable?: Promise<void> };
   health(): Promise<{ healthy: boolean; message?: string }>;
   close(): Promise<void>;
 }
 
 export class EntryBackend implements KvBackend {
-  constructor(private readonly store: EntryStore) {}
+  constructor(readonly store: EntryStore) {}
 
   get kind(): string { return this.store.kind; }
 

@@ -1,10 +1,13 @@
 // Durable entries in an embedded LMDB file (the default backend). One environment per file,
 // shared by every link in this process; buckets are the first part of each key.
 //
-// Durability model (README.md "Durability"): a write is committed synchronously on the calling
-// thread without waiting for the disk (noSync + writemap: the commit lands in the OS page cache
-// through the memory map), so it survives the host process exiting or crashing the moment its
-// promise resolves. The disk flush happens off the request path: every FLUSH_EVERY_MS in the
+// Durability model (README.md "Durability"): a write applies at once to an in-process overlay, so
+// every later operation sees it, and the overlay is committed to the file in one synchronous
+// transaction at the end of the current event-loop turn (concurrent writers share one commit).
+// Callers learn a write is durable only after that commit (write() resolves then; the host holds an
+// actor's reply until then), and the commit does not wait for the disk (noSync + writemap: it lands
+// in the OS page cache through the memory map), so an acknowledged write survives the host process
+// exiting or crashing. The disk flush happens off the request path: every FLUSH_EVERY_MS in the
 // background when something changed, and on close. Only an OS crash or power loss can lose the
 // writes since the last flush.
 import { mkdirSync } from 'node:fs';
@@ -20,15 +23,23 @@ const MAX_KEY_BYTES = 1900;
 /** Background flush to disk: bounds what an OS crash can lose (like Redis' appendfsync everysec). */
 export const FLUSH_EVERY_MS = 1000;
 
+/** An uncommitted change: the entry to put, or null to delete. */
+interface Change { key: Key; entry: Entry | null }
 type Outcome = { ok: unknown } | { err: unknown };
+/** An async write: run inside the commit's write transaction (exact even with another process writing). */
 interface PendingWrite { run: (now: number) => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+interface Commit { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void }
 
 interface SharedEnv {
   db: RootDatabase<Entry, Key>;
   refs: number;
   path: string;
-  /** Writes queued in this event-loop turn; committed together in one transaction (see commitPending). */
+  /** Synchronous writes of this event-loop turn, by `bucket\0key` (see commitOverlay). */
+  overlay: Map<string, Change>;
+  /** Async writes queued in this turn; they run inside the same commit, after the overlay. */
   pending: PendingWrite[];
+  /** The commit the overlay is waiting for (scheduled as a microtask). */
+  commit?: Commit;
   /** Something was committed since the last flush to disk. */
   dirty: boolean;
   flushing?: Promise<void>;
@@ -51,7 +62,7 @@ function acquire(dir: string): SharedEnv {
         'check that the data directory exists, is writable, and is not on a network file system');
     }
     const shared: SharedEnv = {
-      db, refs: 0, path, pending: [], dirty: false,
+      db, refs: 0, path, overlay: new Map(), pending: [], dirty: false,
       flushTimer: setInterval(() => { if (shared.dirty) void flushToDisk(shared); }, FLUSH_EVERY_MS),
     };
     shared.flushTimer.unref(); // never keeps the process alive
@@ -77,31 +88,55 @@ function flushToDisk(env: SharedEnv): Promise<void> {
   return env.flushing;
 }
 
+/** Open the commit the overlay's current changes will be part of. */
+function scheduleCommit(env: SharedEnv): Commit {
+  if (env.commit) return env.commit;
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => undefined); // waiters attach their own handlers; nobody waiting is fine
+  const commit: Commit = { promise, resolve, reject };
+  env.commit = commit;
+  queueMicrotask(() => commitOverlay(env));
+  return commit;
+}
+
 /**
- * Commit every write queued in this turn in one synchronous transaction: concurrent callers share
- * one commit, and a lone caller waits only for a microtask. Each write runs on its own, in queue
- * order, inside the transaction, so each is atomic and sees the ones before it. Errors are carried
- * out as values: the semantics validate before writing, so a failed operation has written nothing
- * and must not abort the others.
+ * One synchronous transaction per event-loop turn: first the overlay (synchronous writes, already
+ * answered), then each queued async write in order, each atomic and seeing the ones before it. The
+ * async writes run inside the write transaction, so they stay exact even when another process
+ * writes the same file; synchronous writes are exact within this process (one host per data
+ * directory). Errors of an async write are carried out as values (the semantics validate before
+ * writing, so a failed operation wrote nothing). If the commit itself fails (disk full, file
+ * removed...), nothing of it was written: the overlay is dropped and every waiter is told.
  */
-function commitPending(env: SharedEnv): void {
+function commitOverlay(env: SharedEnv): void {
+  const commit = env.commit;
+  env.commit = undefined;
+  const changes = env.overlay;
   const batch = env.pending;
-  if (batch.length === 0) return;
+  if (changes.size === 0 && batch.length === 0) { commit?.resolve(); return; }
+  env.overlay = new Map();
   env.pending = [];
   let outcomes: Outcome[];
   try {
     outcomes = env.db.transactionSync(() => {
+      for (const c of changes.values()) {
+        if (c.entry) env.db.putSync(c.key, c.entry);
+        else env.db.removeSync(c.key);
+      }
       const now = Date.now();
       return batch.map((w): Outcome => { try { return { ok: w.run(now) }; } catch (err) { return { err }; } });
     }) as Outcome[];
   } catch (e) {
-    // The commit itself failed (disk full, file removed...): nothing in the batch was written.
     const err = new StratusError('INTERNAL', `the lmdb key-value store at ${env.path} could not commit: ${(e as Error).message}`,
       'check free disk space and that the data directory is writable; the operation was not performed');
+    commit?.reject(err);
     for (const w of batch) w.reject(err);
     return;
   }
   env.dirty = true;
+  commit?.resolve();
   for (let i = 0; i < batch.length; i++) {
     const o = outcomes[i]!;
     if ('err' in o) batch[i]!.reject(o.err);
@@ -139,20 +174,38 @@ export class LmdbStore implements EntryStore {
   private closed = false;
   private readonly readTxn: EntryTxn;
   private readonly writeTxn: EntryTxn;
+  /** Inside the commit's write transaction (async writes): straight to the file. */
+  private readonly directTxn: EntryTxn;
 
   constructor(dir: string, private readonly bucket: string) {
     const env = (this.env = acquire(dir));
     const db = env.db;
+    // Both views read through the overlay, so uncommitted writes are visible at once.
+    const lookup = (key: string, now: number): Entry | undefined | null => {
+      checkKey(bucket, key);
+      const change = env.overlay.get(bucket + '\u0000' + key);
+      if (change) return change.entry ?? undefined;
+      const e = db.get([bucket, key]);
+      return e && isExpired(e, now) ? null : e; // null: expired in the file
+    };
+    const change = (key: string, entry: Entry | null) => {
+      env.overlay.set(bucket + '\u0000' + key, { key: [bucket, key], entry });
+    };
     this.readTxn = {
-      get(key) {
-        checkKey(bucket, key);
-        const e = db.get([bucket, key]);
-        return e && !isExpired(e, Date.now()) ? e : undefined;
-      },
+      get: (key) => lookup(key, Date.now()) ?? undefined,
       put() { throw new Error('write in a read section'); },
       del() { throw new Error('write in a read section'); },
     };
     this.writeTxn = {
+      get(key) {
+        const e = lookup(key, Date.now());
+        if (e === null) { change(key, null); return undefined; } // drop the expired entry with the commit
+        return e;
+      },
+      put: (key, entry) => change(key, entry),
+      del: (key) => change(key, null),
+    };
+    this.directTxn = {
       get(key) {
         checkKey(bucket, key);
         const e = db.get([bucket, key]);
@@ -167,20 +220,31 @@ export class LmdbStore implements EntryStore {
   get path(): string { return this.env.path; }
 
   async read<T>(fn: (txn: EntryTxn) => T): Promise<T> {
+    return this.readSync(fn);
+  }
+
+  readSync<T>(fn: (txn: EntryTxn) => T): T {
     this.assertOpen();
-    // A read issued after a write (even one not awaited) sees it, as on the memory backend.
-    if (this.env.pending.length > 0) commitPending(this.env);
+    // A read issued after an async write (even one not awaited) sees it.
+    if (this.env.pending.length > 0) commitOverlay(this.env);
     return fn(this.readTxn);
   }
 
   write<T>(fn: (txn: EntryTxn, now: number) => T): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError());
     const env = this.env;
-    const txn = this.writeTxn;
+    const txn = this.directTxn;
     return new Promise<T>((resolve, reject) => {
       env.pending.push({ run: (now) => fn(txn, now), resolve: resolve as (v: unknown) => void, reject });
-      if (env.pending.length === 1) queueMicrotask(() => commitPending(env));
+      scheduleCommit(env);
     });
+  }
+
+  writeSync<T>(fn: (txn: EntryTxn, now: number) => T): { value: T; durable?: Promise<void> } {
+    this.assertOpen();
+    if (this.env.pending.length > 0) commitOverlay(this.env);
+    const value = fn(this.writeTxn, Date.now());
+    return { value, durable: this.env.overlay.size > 0 ? scheduleCommit(this.env).promise : undefined };
   }
 
   async health() {
@@ -195,7 +259,7 @@ export class LmdbStore implements EntryStore {
     if (--env.refs === 0) {
       envs.delete(env.path);
       clearInterval(env.flushTimer);
-      commitPending(env); // writes already accepted still happen
+      commitOverlay(env); // writes already accepted still happen
       // A clean shutdown leaves everything on disk, so even a later OS crash loses nothing.
       await env.flushing;
       await flushToDisk(env);

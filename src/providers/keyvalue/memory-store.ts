@@ -47,6 +47,8 @@ export class MemoryStore implements EntryStore {
   // Everything runs synchronously on the event loop, which makes each operation atomic.
   async read<T>(fn: (txn: EntryTxn) => T): Promise<T> { return fn(this.txn); }
   async write<T>(fn: (txn: EntryTxn, now: number) => T): Promise<T> { return fn(this.txn, Date.now()); }
+  readSync<T>(fn: (txn: EntryTxn) => T): T { return fn(this.txn); }
+  writeSync<T>(fn: (txn: EntryTxn, now: number) => T): { value: T } { return { value: fn(this.txn, Date.now()) }; }
   async health() { return { healthy: true, message: `memory: ${this.map.size} key(s)` }; }
   async close(): Promise<void> { /* data stays for other links on the bucket until the process exits */ }
 }

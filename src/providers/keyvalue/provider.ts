@@ -3,7 +3,8 @@ import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHos
 import { StratusError } from '../../host/errors.js';
 import { unknownKeys } from '../link-values.js';
 import type { KvBackend } from './backend.js';
-import { KEYVALUE_OPERATIONS } from './codec.js';
+import { ENTRY_OPERATIONS, KEYVALUE_OPERATIONS } from './codec.js';
+import { EntryBackend } from './entry-backend.js';
 import { openBackend } from './open-backend.js';
 import { KNOWN_KEYS, parseKvSettings, sameKvSettings, type KvSettings } from './settings.js';
 import { SerialQueue } from '../serial-queue.js';
@@ -67,6 +68,19 @@ export class KeyValueProvider implements CapabilityProvider {
         `supported: ${Object.keys(KEYVALUE_OPERATIONS).join(', ')}`));
     }
     return op(b.backend, payload);
+  }
+
+  /** Memory and lmdb run in-process and answer at once; Redis goes through handle(). */
+  handleSync(ctx: InvocationContext, operation: string, payload: Uint8Array, durable: (commit: Promise<void>) => void): Uint8Array | undefined {
+    const b = this.bound.get(ctx.actorId);
+    if (!b || !(b.backend instanceof EntryBackend)) return undefined; // handle() gives the full error
+    const op = Object.hasOwn(ENTRY_OPERATIONS, operation) ? ENTRY_OPERATIONS[operation] : undefined;
+    if (!op) return undefined;
+    const store = b.backend.store;
+    if (!op.write) return store.readSync((t) => op.run(t, payload, 0));
+    const r = store.writeSync((t, now) => op.run(t, payload, now));
+    if (r.durable) durable(r.durable);
+    return r.value;
   }
 
   /** The backend serving an actor (tests, benchmarks). */
