@@ -4,7 +4,8 @@
 /** Outcome of a synchronous host call as seen by the guest. */
 export type HostCallResult = { ok: true; data: Uint8Array } | { ok: false; error: string };
 
-export type HostCallFn = (binding: string, namespace: string, operation: string, payload: Uint8Array) => HostCallResult;
+/** Serves a guest's host call. A Promise is allowed only where the instance can suspend (Asyncify). */
+export type HostCallFn = (binding: string, namespace: string, operation: string, payload: Uint8Array) => HostCallResult | Promise<HostCallResult>;
 
 /** Outcome of one `__guest_call`. */
 export type GuestCallResult = { ok: true; data: Uint8Array } | { ok: false; error: string };
@@ -12,6 +13,19 @@ export type GuestCallResult = { ok: true; data: Uint8Array } | { ok: false; erro
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder('utf-8');
 const utf8enc = new TextEncoder();
+
+/** Operation names repeat on every call and TextEncoder.encode costs ~1.4 µs for a short string
+ *  on Node 20, so their bytes are kept (bounded: operation names come from providers and guests). */
+const opBytes = new Map<string, Uint8Array>();
+function operationBytes(operation: string): Uint8Array {
+  let b = opBytes.get(operation);
+  if (b === undefined) {
+    if (opBytes.size >= 1024) opBytes.clear();
+    b = utf8enc.encode(operation);
+    opBytes.set(operation, b);
+  }
+  return b;
+}
 
 /** The names every wasmbus actor may import (same table under `wasmbus` and `wapc`). */
 export const WASMBUS_FUNCTIONS = [
@@ -66,8 +80,36 @@ export class GuestAbi {
     return utf8.decode(this.read(ptr, len));
   }
 
+  // Guests pass binding, namespace and operation from constant data: remember the last string per
+  // argument slot and reuse it while the bytes are unchanged (a compare is cheaper than a decode).
+  private readonly lastBytes: Uint8Array[] = [EMPTY, EMPTY, EMPTY];
+  private readonly lastText: string[] = ['', '', ''];
+
+  private readCached(slot: number, ptr: number, len: number): string {
+    const bytes = this.read(ptr, len);
+    const last = this.lastBytes[slot]!;
+    if (last.length === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) if (last[i] !== bytes[i]) { same = false; break; }
+      if (same) return this.lastText[slot]!;
+    }
+    const text = utf8.decode(bytes);
+    if (len <= 256) { this.lastBytes[slot] = bytes.slice(); this.lastText[slot] = text; }
+    return text;
+  }
+
+  private settle(res: HostCallResult): number {
+    if (res.ok) {
+      this.hostResponse = res.data;
+      return 1;
+    }
+    this.hostError = utf8enc.encode(res.error);
+    // 0 on ANY failure: TinyGo guests treat only 0 as failure (§1.6)
+    return 0;
+  }
+
   /** The import table; register it under both `wasmbus` and `wapc`. */
-  imports(): Record<(typeof WASMBUS_FUNCTIONS)[number], (...args: number[]) => number | void> {
+  imports(): Record<(typeof WASMBUS_FUNCTIONS)[number], (...args: number[]) => number | void | Promise<number>> {
     return {
       __guest_request: (opPtr: number, payloadPtr: number) => {
         // operation pointer first (§1.5)
@@ -80,26 +122,24 @@ export class GuestAbi {
       __guest_error: (ptr: number, len: number) => {
         this.guestError = this.read(ptr, len).slice();
       },
-      __host_call: (bdPtr: number, bdLen: number, nsPtr: number, nsLen: number, opPtr: number, opLen: number, ptr: number, len: number) => {
+      __host_call: (bdPtr: number, bdLen: number, nsPtr: number, nsLen: number, opPtr: number, opLen: number, ptr: number, len: number): number | Promise<number> => {
         this.hostResponse = EMPTY;
         this.hostError = EMPTY;
-        const binding = this.readString(bdPtr, bdLen);
-        const namespace = this.readString(nsPtr, nsLen);
-        const operation = this.readString(opPtr, opLen);
+        const binding = this.readCached(0, bdPtr, bdLen);
+        const namespace = this.readCached(1, nsPtr, nsLen);
+        const operation = this.readCached(2, opPtr, opLen);
         const payload = this.read(ptr, len).slice();
-        let res: HostCallResult;
+        let res: HostCallResult | Promise<HostCallResult>;
         try {
           res = this.hostCall(binding, namespace, operation, payload);
         } catch (e) {
           res = { ok: false, error: e instanceof Error ? e.message : String(e) };
         }
-        if (res.ok) {
-          this.hostResponse = res.data;
-          return 1;
+        if (res instanceof Promise) {
+          // only an Asyncify-wrapped import may see this (the instance suspends until it settles)
+          return res.then((r) => this.settle(r), (e: unknown) => this.settle({ ok: false, error: e instanceof Error ? e.message : String(e) }));
         }
-        this.hostError = utf8enc.encode(res.error);
-        // 0 on ANY failure: TinyGo guests treat only 0 as failure (§1.6)
-        return 0;
+        return this.settle(res);
       },
       __host_response_len: () => this.hostResponse.length,
       __host_response: (ptr: number) => {
@@ -120,25 +160,41 @@ export class GuestAbi {
    * rc 1 with a non-empty guest error counts as failure, like WCRT.
    */
   invoke(guestCall: (opLen: number, payloadLen: number) => number, operation: string, payload: Uint8Array): GuestCallResult {
-    this.op = utf8enc.encode(operation);
+    this.begin(operation, payload);
+    try {
+      return this.finish(guestCall(this.op.length, this.payload.length), operation);
+    } finally {
+      this.end();
+    }
+  }
+
+  /** Step 1 of a call made in parts (an Asyncify instance may suspend between the steps):
+   *  set the request up; then call `__guest_call(op.length, payload.length)`, finish(rc), end(). */
+  begin(operation: string, payload: Uint8Array): [opLen: number, payloadLen: number] {
+    this.op = operationBytes(operation);
     this.payload = payload;
     this.currentOperation = operation;
     this.guestResponse = undefined;
     this.guestError = undefined;
     this.hostResponse = EMPTY;
     this.hostError = EMPTY;
-    try {
-      const rc = guestCall(this.op.length, this.payload.length);
-      const err = this.guestError as Uint8Array | undefined; // set by the guest during the call
-      if (rc === 1 && (err === undefined || err.length === 0)) {
-        return { ok: true, data: (this.guestResponse as Uint8Array | undefined) ?? EMPTY };
-      }
-      if (err !== undefined && err.length > 0) return { ok: false, error: utf8.decode(err) };
-      return { ok: false, error: `guest call failed for ${operation} (return code ${rc}) without an error message` };
-    } finally {
-      this.payload = EMPTY;
-      this.hostResponse = EMPTY;
-      this.hostError = EMPTY;
+    return [this.op.length, payload.length];
+  }
+
+  /** The call's outcome from `__guest_call`'s return code and what the guest reported. */
+  finish(rc: number, operation: string): GuestCallResult {
+    const err = this.guestError as Uint8Array | undefined; // set by the guest during the call
+    if (rc === 1 && (err === undefined || err.length === 0)) {
+      return { ok: true, data: (this.guestResponse as Uint8Array | undefined) ?? EMPTY };
     }
+    if (err !== undefined && err.length > 0) return { ok: false, error: utf8.decode(err) };
+    return { ok: false, error: `guest call failed for ${operation} (return code ${rc}) without an error message` };
+  }
+
+  /** Drop the call's buffers. */
+  end(): void {
+    this.payload = EMPTY;
+    this.hostResponse = EMPTY;
+    this.hostError = EMPTY;
   }
 }

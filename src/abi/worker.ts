@@ -8,6 +8,7 @@ import { MSG, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { Channel, CTL, KIND } from './channel.js';
 import { BUILTINS, missingClaim, type RoutedActor } from '../host/router.js';
 import { runBuiltin } from '../host/builtins.js';
+import { atCeiling } from '../host/call-errors.js';
 
 // A worker is either started for its instance (workerData) or booted ahead of time as a spare and
 // handed its instance later by one message (the host keeps a spare to cut start-up latency).
@@ -82,16 +83,6 @@ function instantiate(): Live {
     if (typeof fn === 'function') (fn as () => unknown)();
   }
   return { abi, memory, guestCall: ex.__guest_call as Live['guestCall'] };
-}
-
-/** Whether memory can no longer grow, i.e. the instance hit its ceiling (it is discarded anyway). */
-function atCeiling(memory: WebAssembly.Memory): boolean {
-  try {
-    memory.grow(1);
-    return false;
-  } catch {
-    return true;
-  }
 }
 
 function boot(init: WorkerInit): void {

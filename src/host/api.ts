@@ -9,8 +9,16 @@ export interface HostOptions {
   rpcTimeoutMs?: number;
   /** Default per-actor linear memory ceiling in 64 KiB pages. Default 1024 (64 MiB). */
   maxMemoryPages?: number;
-  /** Default per-actor maximum concurrent instances. Default 2. */
+  /** Default per-actor maximum concurrent instances. Default 2 on worker threads, 32 on the host thread
+   *  (an instance there costs only its memory; several are needed while calls wait on async host calls). */
   maxInstances?: number;
+  /**
+   * Where actors run. `inline` (default): on the host thread, with fuel-checked deadlines and
+   * Asyncify for async host calls; an actor that cannot be instrumented, needs blocking WASI
+   * (poll_oneoff) or holds the thread over 50 ms per call moves to worker threads. `worker`: every
+   * instance on its own worker thread.
+   */
+  isolation?: 'inline' | 'worker';
   /** Development switch: run modules that carry no claims. Off by default. */
   allowUnsigned?: boolean;
   /** Only accept actors issued by these account keys (A...). Empty/undefined = any. */
@@ -44,6 +52,8 @@ export interface ActorDescription {
   version?: string;
   count: number;             // warm instances requested
   maxInstances: number;
+  /** Where its instances run: `inline` (host thread) or `worker` (one thread each). */
+  lane?: 'inline' | 'worker';
   maxMemoryPages: number;
   claims: ActorClaims;
 }

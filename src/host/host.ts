@@ -13,23 +13,38 @@ import type { ActorClaims } from '../claims/types.js';
 import type { ActorDescription, HostApi, HostInventory, HostOptions, ProviderDescription, StartActorOptions } from './api.js';
 import type { CapabilityProvider, LinkDefinition, ProviderHost, WasmCloudEntity } from './types.js';
 import { isStratusError, LinkError, StratusError } from './errors.js';
-import { InstancePool, type ActorInstance } from './instance-pool.js';
+import { InstancePool } from './instance-pool.js';
+import { InlinePool, SliceExceeded } from './inline-pool.js';
+import { timeoutError } from './call-errors.js';
+import { injectFuel } from '../wasm/fuel.js';
+import { asyncifyModule } from '../wasm/asyncify.js';
+import { parseModule } from '../wasm/sections.js';
+import type { HostCallResult } from '../abi/guest.js';
 import { authorizeInbound, describeActor, routeHostCall, type RoutedActor, type RouteTables } from './router.js';
 import { runBuiltin } from './builtins.js';
 import { WorkerReserve } from './worker-reserve.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
-export const DEFAULTS = { rpcTimeoutMs: 2000, maxMemoryPages: 1024, maxInstances: 2 } as const;
+export const DEFAULTS = { rpcTimeoutMs: 2000, maxMemoryPages: 1024, maxInstances: 2, inlineMaxInstances: 32 } as const;
+
+/** The host-call imports an inline instance may suspend in. */
+const SUSPENDING_IMPORTS = ['wasmbus.__host_call', 'wapc.__host_call'];
+
+type Lane = InstancePool | InlinePool;
 
 interface ActorRecord {
   routed: RoutedActor;
   moduleHash: string;
   claims: ActorClaims;
   imageRef: string;
-  pool: InstancePool;
+  pool: Lane;
   maxInstances: number;
   maxMemoryPages: number;
+  /** The module as the worker lane runs it (kept for a move off the host thread). */
+  workerBytes: Uint8Array;
+  /** A move to worker threads in progress. */
+  moving?: Promise<void>;
 }
 
 interface ProviderRecord {
@@ -121,15 +136,8 @@ export class Host extends EventEmitter implements HostApi {
     }
     assertPortable(module);
     const maxMemoryPages = opts.maxMemoryPages ?? this.opts.maxMemoryPages ?? DEFAULTS.maxMemoryPages;
-    const maxInstances = Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? DEFAULTS.maxInstances);
     // The hash was checked on the original bytes; the patched bytes are what runs.
     const patched = limitMemory(module, maxMemoryPages);
-    let compiled: WebAssembly.Module;
-    try {
-      compiled = await WebAssembly.compile(patched);
-    } catch (e) {
-      throw new StratusError('INVALID_MODULE', `the module does not compile: ${errorText(e)}`, 'rebuild it with a wasm32 toolchain');
-    }
     const claims = verified.claims;
     const routed: RoutedActor = {
       id,
@@ -139,23 +147,13 @@ export class Host extends EventEmitter implements HostApi {
     };
     const imageRef = opts.imageRef ?? '';
     const label = describeActor(routed);
+    const inline = await this.inlineModule(patched, label);
+    const maxInstances = Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? (inline ? DEFAULTS.inlineMaxInstances : DEFAULTS.maxInstances));
     let rec: ActorRecord | undefined;
-    const pool = new InstancePool({
-      module: compiled,
-      label,
-      count,
-      maxInstances,
-      maxMemoryPages,
-      reserve: this.reserve,
-      actor: { id, name: routed.name, caps: [...routed.caps] },
-      hooks: {
-        hostCall: (inst, b, n, o, p) => this.onHostCall(rec!, inst, b, n, o, p),
-        log: (level, text, attributed) => this.log(level, attributed ? text : `[${id}] ${text}`),
-        instanceStarted: (inst) => this.emit('actor_started', this.actorEvent(rec!, inst.id)),
-        instanceStopped: (inst) => this.emit('actor_stopped', { public_key: id, instance_id: inst.id, host_id: this.id }),
-      },
-    });
-    rec = { routed, moduleHash: verified.moduleHash, claims, imageRef, pool, maxInstances, maxMemoryPages };
+    const pool: Lane = inline
+      ? this.newInlinePool(() => rec!, inline, label, count, maxInstances, maxMemoryPages)
+      : await this.newWorkerPool(() => rec!, routed, patched, label, count, maxInstances, maxMemoryPages);
+    rec = { routed, moduleHash: verified.moduleHash, claims, imageRef, pool, maxInstances, maxMemoryPages, workerBytes: patched };
     await pool.start();
     if (this.actors.has(id)) {
       // a concurrent start of the same actor won; fold this one into it
@@ -169,6 +167,79 @@ export class Host extends EventEmitter implements HostApi {
       else this.aliases.set(routed.callAlias, id);
     }
     return this.describe(rec);
+  }
+
+  /**
+   * The module prepared for the host thread (fuel checks + Asyncify), or undefined when the actor
+   * must run on worker threads: isolation=worker, a blocking WASI import, or a module the
+   * instrumentation cannot handle (said in the log; it still runs, on workers).
+   */
+  private async inlineModule(patched: Uint8Array, label: string): Promise<WebAssembly.Module | undefined> {
+    if ((this.opts.isolation ?? 'inline') !== 'inline') return undefined;
+    if (parseModule(patched).imports.some((i) => i.module === 'wasi_snapshot_preview1' && i.name === 'poll_oneoff')) {
+      this.log('info', `actor ${label} imports WASI poll_oneoff (it may sleep), so it runs on worker threads`);
+      return undefined;
+    }
+    try {
+      const bytes = await asyncifyModule(injectFuel(patched), { imports: SUSPENDING_IMPORTS });
+      return await WebAssembly.compile(bytes);
+    } catch (e) {
+      this.log('info', `actor ${label} runs on worker threads: it could not be prepared for the host thread (${errorText(e).split('\n')[0]})`);
+      return undefined;
+    }
+  }
+
+  private newInlinePool(rec: () => ActorRecord, module: WebAssembly.Module, label: string, count: number, maxInstances: number, maxMemoryPages: number): InlinePool {
+    return new InlinePool({
+      module, label, count, maxInstances, maxMemoryPages,
+      hostCall: (b, n, o, p, durable) => this.serveHostCall(rec(), b, n, o, p, durable),
+      log: (level, text) => this.log(level, `[${rec().routed.id}] ${text}`),
+      instanceStarted: (iid) => this.emit('actor_started', this.actorEvent(rec(), iid)),
+      instanceStopped: (iid) => this.emit('actor_stopped', { public_key: rec().routed.id, instance_id: iid, host_id: this.id }),
+    });
+  }
+
+  private async newWorkerPool(rec: () => ActorRecord, routed: RoutedActor, bytes: Uint8Array, label: string, count: number, maxInstances: number, maxMemoryPages: number): Promise<InstancePool> {
+    let compiled: WebAssembly.Module;
+    try {
+      compiled = await WebAssembly.compile(bytes);
+    } catch (e) {
+      throw new StratusError('INVALID_MODULE', `the module does not compile: ${errorText(e)}`, 'rebuild it with a wasm32 toolchain');
+    }
+    return new InstancePool({
+      module: compiled,
+      label,
+      count,
+      maxInstances,
+      maxMemoryPages,
+      reserve: this.reserve,
+      actor: { id: routed.id, name: routed.name, caps: [...routed.caps] },
+      hooks: {
+        hostCall: (inst, b, n, o, p) => {
+          const r = this.serveHostCall(rec(), b, n, o, p);
+          if (r instanceof Promise) r.then((x) => inst.replyHostCall(x));
+          else inst.replyHostCall(r);
+        },
+        log: (level, text, attributed) => this.log(level, attributed ? text : `[${rec().routed.id}] ${text}`),
+        instanceStarted: (inst) => this.emit('actor_started', this.actorEvent(rec(), inst.id)),
+        instanceStopped: (inst) => this.emit('actor_stopped', { public_key: rec().routed.id, instance_id: inst.id, host_id: this.id }),
+      },
+    });
+  }
+
+  /** A call held the host thread too long: serve this actor from worker threads from now on. */
+  private moveToWorkers(rec: ActorRecord): Promise<void> {
+    if (rec.pool.lane === 'worker') return Promise.resolve();
+    rec.moving ??= (async () => {
+      const old = rec.pool;
+      const pool = await this.newWorkerPool(() => rec, rec.routed, rec.workerBytes, describeActor(rec.routed), old.count, Math.max(old.count, DEFAULTS.maxInstances), rec.maxMemoryPages);
+      await pool.start();
+      rec.pool = pool;
+      rec.maxInstances = Math.max(old.count, DEFAULTS.maxInstances);
+      this.log('warn', `actor ${describeActor(rec.routed)} held the host thread for over 50 ms in one call; it now runs on worker threads`);
+      await old.stop();
+    })().finally(() => { rec.moving = undefined; });
+    return rec.moving;
   }
 
   async stopActor(actorId: string): Promise<void> {
@@ -210,6 +281,7 @@ export class Host extends EventEmitter implements HostApi {
       version: w.ver,
       count: rec.pool.count,
       maxInstances: rec.maxInstances,
+      lane: rec.pool.lane,
       maxMemoryPages: rec.maxMemoryPages,
       claims: rec.claims,
     };
@@ -255,11 +327,28 @@ export class Host extends EventEmitter implements HostApi {
       }
     }
     const timeoutMs = opts?.timeoutMs ?? this.rpcTimeoutMs;
-    const p = rec.pool.invoke(operation, payload, timeoutMs);
+    const p = this.invoke(rec, operation, payload, timeoutMs);
     if (this.listenerCount('invocation_failed') > 0) {
       p.catch((e) => this.invocationFailed(origin, rec.routed.id, operation, payload.length, errorText(e)));
     }
     return p;
+  }
+
+  private invoke(rec: ActorRecord, operation: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (rec.moving) return rec.moving.then(() => rec.pool.invoke(operation, payload, timeoutMs));
+    const started = Date.now();
+    const p = rec.pool.invoke(operation, payload, timeoutMs);
+    if (rec.pool.lane === 'worker') return p;
+    return p.catch((e: unknown) => {
+      if (!(e instanceof SliceExceeded)) throw e;
+      // A call that made no host call has had no effect: run it again where it may take its time.
+      const moved = this.moveToWorkers(rec);
+      if (!e.replayable) return moved.then(() => { throw e; });
+      return moved.then(() => rec.pool.invoke(operation, payload, Math.max(1, timeoutMs - (Date.now() - started)))).catch((e2: unknown) => {
+        // the re-run had what was left of the deadline; report the deadline the caller set
+        throw isStratusError(e2, 'TIMEOUT') ? timeoutError(describeActor(rec.routed), operation, timeoutMs) : e2;
+      });
+    });
   }
 
   private invocationFailed(origin: WasmCloudEntity | undefined, dest: string, operation: string, bytes: number, error: string): void {
@@ -273,47 +362,53 @@ export class Host extends EventEmitter implements HostApi {
     });
   }
 
-  /** A guest's __host_call: authorize, route, answer the blocked worker. */
-  private onHostCall(rec: ActorRecord, inst: ActorInstance, binding: string, namespace: string, operation: string, payload: Uint8Array): void {
+  /**
+   * A guest's __host_call: authorize, route, serve. Answers at once where it can (builtins, providers
+   * with a synchronous path when `durable` is given, i.e. the caller runs on the host thread) and
+   * with a promise otherwise.
+   */
+  private serveHostCall(rec: ActorRecord, binding: string, namespace: string, operation: string, payload: Uint8Array,
+    durable?: (commit: Promise<void>) => void): HostCallResult | Promise<HostCallResult> {
     const route = routeHostCall(this.tables, rec.routed, binding, namespace);
     const source = (): WasmCloudEntity => ({ public_key: rec.routed.id, contract_id: '', link_name: '' });
+    const fail = (e: unknown): HostCallResult => {
+      const text = errorText(e);
+      this.emitHostCallFailure(source(), namespace, binding, operation, payload.length, text);
+      return { ok: false, error: text };
+    };
     switch (route.kind) {
       case 'denied':
-        this.emitHostCallFailure(source(), namespace, binding, operation, payload.length, route.message);
-        return inst.replyHostCall({ ok: false, error: route.message });
+        return fail(route.message);
       case 'builtin':
-        return inst.replyHostCall(runBuiltin(route.contractId, operation, payload, rec.routed.id, this.log));
+        return runBuiltin(route.contractId, operation, payload, rec.routed.id, this.log);
       case 'provider': {
         const pr = this.providers.get(providerKey(route.link.provider_id, route.link.link_name))!;
-        const fail = (e: unknown): void => {
-          const text = errorText(e);
-          this.emitHostCallFailure(source(), namespace, binding, operation, payload.length, text);
-          inst.replyHostCall({ ok: false, error: text });
-        };
-        // handle() is called directly (one promise hop less per call); a synchronous throw fails only this call
+        const ctx = { actorId: rec.routed.id, link: route.link };
         let pending: Promise<Uint8Array>;
         try {
-          pending = Promise.resolve(pr.provider.handle({ actorId: rec.routed.id, link: route.link }, operation, payload));
+          if (durable && pr.provider.handleSync) {
+            const data = pr.provider.handleSync(ctx, operation, payload, durable);
+            if (data !== undefined) return { ok: true, data };
+          }
+          pending = Promise.resolve(pr.provider.handle(ctx, operation, payload));
         } catch (e) {
-          return fail(e);
+          return fail(e); // a synchronous throw fails only this call
         }
-        pending.then((data) => {
+        return pending.then((data): HostCallResult => {
           if (!(data instanceof Uint8Array)) return fail(new Error(`provider ${pr.provider.name} returned no payload for ${operation} (expected bytes, got ${typeof data})`));
-          inst.replyHostCall({ ok: true, data });
+          return { ok: true, data };
         }, fail);
-        return;
       }
       case 'actor': {
         const target = this.actors.get(route.target.id)!;
         if (target === rec && !target.pool.canServeNow()) {
           const text = `actor ${describeActor(rec.routed)} called itself (${operation}) while all of its ${rec.maxInstances} instance(s) are busy; a busy instance is never re-entered`;
-          return inst.replyHostCall({ ok: false, error: `${text}. Raise maxInstances for this actor or avoid synchronous self-calls` });
+          return { ok: false, error: `${text}. Raise maxInstances for this actor or avoid synchronous self-calls` };
         }
-        target.pool.invoke(operation, payload, this.rpcTimeoutMs).then(
-          (data) => inst.replyHostCall({ ok: true, data }),
-          (e) => inst.replyHostCall({ ok: false, error: errorText(e) }),
+        return this.invoke(target, operation, payload, this.rpcTimeoutMs).then(
+          (data): HostCallResult => ({ ok: true, data }),
+          (e): HostCallResult => ({ ok: false, error: errorText(e) }),
         );
-        return;
       }
     }
   }

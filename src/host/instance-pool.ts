@@ -4,6 +4,7 @@
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { StratusError } from './errors.js';
+import { callFailure, queueTimeoutError, timeoutError, type FailureKind } from './call-errors.js';
 import { MSG, type WorkerInit, type WorkerMessage } from '../abi/protocol.js';
 import { Channel, createChannelBuffer, CTL, KIND } from '../abi/channel.js';
 import type { HostCallResult } from '../abi/guest.js';
@@ -179,6 +180,7 @@ export class ActorInstance {
 }
 
 export class InstancePool {
+  readonly lane = 'worker' as const;
   private readonly instances = new Set<ActorInstance>();
   private readonly idle: ActorInstance[] = [];
   private queue: Pending[] = [];
@@ -355,17 +357,8 @@ export class InstancePool {
   }
 
   private failure(kind: number, text: string, operation: string): StratusError {
-    switch (kind) {
-      case KIND.GUEST_ERROR:
-        return new StratusError('GUEST_ERROR', text);
-      case KIND.MEMORY_LIMIT:
-        return new StratusError('MEMORY_LIMIT', `actor ${this.cfg.label} ran out of memory in ${operation}: it reached its ceiling of ${this.cfg.maxMemoryPages} pages (${this.cfg.maxMemoryPages * 64} KiB) and trapped (${text})`,
-          'raise the limit with maxMemoryPages, or fix the actor\'s memory use; the instance was replaced');
-      case KIND.PROC_EXIT:
-        return new StratusError('TRAP', `actor ${this.cfg.label} ended ${operation} early: ${text}`, 'actors must return from __guest_call instead of exiting; the instance was replaced');
-      default:
-        return new StratusError('TRAP', `actor ${this.cfg.label} trapped in ${operation}: ${text}`, 'the instance was replaced; other calls are unaffected');
-    }
+    const k: FailureKind = kind === KIND.GUEST_ERROR ? 'guest' : kind === KIND.MEMORY_LIMIT ? 'memory' : kind === KIND.PROC_EXIT ? 'exit' : 'trap';
+    return callFailure(k, text, this.cfg.label, operation, this.cfg.maxMemoryPages);
   }
 
   /** A worker ended: expected after kill(), or a crash that needs a replacement. */
@@ -412,8 +405,7 @@ export class InstancePool {
       const p = inst.busy;
       if (p && p.deadline <= now && !inst.dead) {
         inst.busy = null;
-        p.reject(new StratusError('TIMEOUT', `actor ${this.cfg.label} did not answer ${p.operation} within ${p.timeoutMs} ms; its instance was stopped and a fresh one started`,
-          'check the actor for endless loops or slow host calls, or raise the deadline (HostOptions.rpcTimeoutMs, `--timeout`)'));
+        p.reject(timeoutError(this.cfg.label, p.operation, p.timeoutMs));
         void this.kill(inst);
         this.refill();
       }
@@ -422,8 +414,7 @@ export class InstancePool {
       const keep: Pending[] = [];
       for (const p of this.queue) {
         if (p.deadline <= now) {
-          p.reject(new StratusError('TIMEOUT', `actor ${this.cfg.label} did not answer ${p.operation} within ${p.timeoutMs} ms: all ${this.instances.size} instance(s) stayed busy`,
-            'raise maxInstances for this actor or the deadline (HostOptions.rpcTimeoutMs)'));
+          p.reject(queueTimeoutError(this.cfg.label, p.operation, p.timeoutMs, this.instances.size));
         } else keep.push(p);
       }
       this.queue = keep;

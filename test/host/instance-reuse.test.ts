@@ -5,7 +5,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { signedFixture, testHost, utf8, text, until } from '../support/fixtures.js';
 
-const { host } = testHost();
+// Worker-thread lane (isolation: 'worker'); the host-thread lane has its own tests in inline-lane.test.ts.
+const { host } = testHost({ isolation: 'worker' });
 after(() => host.shutdown());
 
 test('a burst instance serves later bursts instead of being killed and respawned; it is retired after idling', async () => {

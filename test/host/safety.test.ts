@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { signedFixture, testHost, utf8, text, until } from '../support/fixtures.js';
 import { isStratusError } from '../../src/host/errors.js';
 
-const { host, logs } = testHost({ rpcTimeoutMs: 1500 });
+// Worker-thread lane (isolation: 'worker'); the host-thread lane has its own tests in inline-lane.test.ts.
+const { host, logs } = testHost({ rpcTimeoutMs: 1500, isolation: 'worker' });
 after(() => host.shutdown());
 
 test('a trap fails that invocation with TRAP; the instance is replaced and serves again', async () => {

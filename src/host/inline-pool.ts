@@ -1,0 +1,313 @@
+// The instances of one actor on the host's own thread (the "inline" lane). A call is a plain
+// function call into the instance: no thread hop, no message, which is what makes Stratus fast.
+// What the worker lane gets from threads is kept by other means:
+//  - deadlines: the module carries a fuel counter (src/wasm/fuel.ts); every few thousand loop
+//    iterations or calls it asks `refuel`, which throws once the call's deadline has passed;
+//  - a responsive host: a call may hold the thread for at most INLINE_SLICE_MS. A longer one is
+//    stopped and reported as SliceExceeded; the host then moves the actor to worker threads;
+//  - asynchronous host calls (Redis, other actors): the module is Asyncify-transformed
+//    (src/wasm/asyncify.ts), so the instance suspends while the host call is awaited. A busy or
+//    suspended instance is never re-entered: other calls use another instance or wait.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { GuestAbi, INIT_EXPORTS, type HostCallResult } from '../abi/guest.js';
+import { AsyncifyRuntime } from '../abi/asyncify-runtime.js';
+import { createWasi, ProcExit, WASI_MODULE } from '../abi/wasi.js';
+import { FUEL_IMPORT_MODULE, FUEL_IMPORT_NAME } from '../wasm/fuel.js';
+import { StratusError } from './errors.js';
+import { atCeiling, callFailure, queueTimeoutError, timeoutError } from './call-errors.js';
+
+/** Longest a single call may hold the host thread before the actor is moved to worker threads. */
+export const INLINE_SLICE_MS = 50;
+/** Loop iterations / calls between two clock checks. */
+const FUEL_PER_CHECK = 20_000;
+const SWEEP_MS = 20;
+/** Instances above `count` (made for a burst of suspended calls) go after idling this long. */
+const RETIRE_IDLE_MS = 2000;
+
+/** Thrown by refuel (as a JS exception it unwinds the guest): the call passed its deadline. */
+class DeadlineTrap extends Error {}
+/** Thrown by refuel: the call held the host thread longer than INLINE_SLICE_MS. */
+class SliceTrap extends Error {}
+
+/** A call stopped because it ran too long for the host thread; `replayable` if it made no host call. */
+export class SliceExceeded extends StratusError {
+  constructor(label: string, operation: string, readonly replayable: boolean) {
+    super('TIMEOUT', `actor ${label} ran ${operation} for over ${INLINE_SLICE_MS} ms on the host thread${replayable ? '' : ' after making host calls, so it could not be re-run'}; the actor now runs on worker threads`,
+      replayable ? undefined : 'retry the call; long-running actors are served from worker threads from now on');
+  }
+}
+
+export interface InlinePoolConfig {
+  /** Compiled module, fuel-instrumented and Asyncify-transformed. */
+  module: WebAssembly.Module;
+  label: string;
+  count: number;
+  maxInstances: number;
+  maxMemoryPages: number;
+  /** Serve a host call; may answer synchronously, or with a promise (the instance suspends). */
+  hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array, durable: (commit: Promise<void>) => void): HostCallResult | Promise<HostCallResult>;
+  log(level: 'debug' | 'info' | 'warn' | 'error', text: string): void;
+  instanceStarted(id: string): void;
+  instanceStopped(id: string): void;
+}
+
+interface Job {
+  operation: string;
+  payload: Uint8Array;
+  timeoutMs: number;
+  deadline: number;
+  resolve(v: Uint8Array): void;
+  reject(e: Error): void;
+}
+
+class InlineInstance {
+  readonly id = randomUUID();
+  job: Job | null = null;
+  dead = false;
+  idleSince = 0;
+  /** performance.now() limits for the running call. */
+  deadlineAt = 0;
+  sliceEnd = 0;
+  hostCalls = 0;
+  /** Commits the call's writes wait on; the reply is released after them. */
+  durable: Promise<void>[] = [];
+  readonly abi: GuestAbi;
+  readonly memory: WebAssembly.Memory;
+  readonly rt: AsyncifyRuntime;
+  readonly guestCall: (opLen: number, payloadLen: number) => number;
+
+  constructor(cfg: InlinePoolConfig) {
+    const durable = (p: Promise<void>) => { this.durable.push(p); };
+    this.abi = new GuestAbi((b, n, o, p) => {
+      this.hostCalls++;
+      const r = cfg.hostCall(b, n, o, p, durable);
+      if (r instanceof Promise) {
+        // the instance is suspended while r is pending: its time slice starts again on resume
+        return r.then((v) => {
+          // an instance abandoned at its deadline must not run on: the error traps it
+          if (this.dead) throw new Error('the call was abandoned at its deadline');
+          this.sliceEnd = performance.now() + INLINE_SLICE_MS;
+          return v;
+        });
+      }
+      return r;
+    }, (text) => cfg.log('info', text));
+    const table = this.abi.imports();
+    let rt: AsyncifyRuntime | undefined;
+    let hostCall: (...a: number[]) => number | void = () => {
+      throw new Error('host call during instantiation is not supported');
+    };
+    const wasmbus = { ...table, __host_call: (...a: number[]) => hostCall(...a) };
+    let memory: WebAssembly.Memory | undefined;
+    const imports: Record<string, Record<string, unknown>> = {
+      wasmbus, wapc: wasmbus,
+      [FUEL_IMPORT_MODULE]: { [FUEL_IMPORT_NAME]: () => this.refuel() },
+    };
+    const wasiNames = WebAssembly.Module.imports(cfg.module).filter((i) => i.module === WASI_MODULE).map((i) => i.name);
+    if (wasiNames.length > 0) {
+      imports[WASI_MODULE] = createWasi(() => memory!, (stream, text) => cfg.log(stream === 'stderr' ? 'warn' : 'info', text), wasiNames);
+    }
+    const instance = new WebAssembly.Instance(cfg.module, imports as WebAssembly.Imports);
+    const ex = instance.exports;
+    if (!(ex.memory instanceof WebAssembly.Memory)) throw new StratusError('MISSING_EXPORT', `actor ${cfg.label} does not export "memory"`, 'build the actor as a wasmbus actor exporting memory and __guest_call');
+    if (typeof ex.__guest_call !== 'function') throw new StratusError('MISSING_EXPORT', `actor ${cfg.label} does not export "__guest_call"`, 'build the actor as a wasmbus actor exporting memory and __guest_call');
+    memory = ex.memory;
+    this.memory = memory;
+    this.abi.bindMemory(memory);
+    rt = new AsyncifyRuntime(ex);
+    hostCall = rt.wrapImport(table.__host_call as (...a: number[]) => number | Promise<number>);
+    this.rt = rt;
+    this.guestCall = ex.__guest_call as InlineInstance['guestCall'];
+    // init exports run under the default deadline's fuel checks too
+    this.deadlineAt = performance.now() + 2000;
+    this.sliceEnd = performance.now() + 2000;
+    for (const name of INIT_EXPORTS) {
+      const fn = ex[name];
+      if (typeof fn === 'function') (fn as () => unknown)();
+    }
+  }
+
+  private refuel(): number {
+    const now = performance.now();
+    if (now > this.deadlineAt) throw new DeadlineTrap('deadline passed');
+    if (now > this.sliceEnd) throw new SliceTrap('time slice used up');
+    return FUEL_PER_CHECK;
+  }
+}
+
+export class InlinePool {
+  readonly lane = 'inline' as const;
+  private readonly instances = new Set<InlineInstance>();
+  private readonly idle: InlineInstance[] = [];
+  private queue: Job[] = [];
+  private stopped = false;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly cfg: InlinePoolConfig) {}
+
+  get size(): number { return this.instances.size; }
+  get count(): number { return this.cfg.count; }
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.cfg.count; i++) this.idle.push(this.spawn());
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  canServeNow(): boolean {
+    return this.idle.length > 0 || this.instances.size < this.cfg.maxInstances;
+  }
+
+  invoke(operation: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (this.stopped) return Promise.reject(new StratusError('ACTOR_NOT_RUNNING', `actor ${this.cfg.label} is stopping`));
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const job: Job = { operation, payload, timeoutMs, deadline: Date.now() + timeoutMs, resolve, reject };
+      let inst = this.idle.pop();
+      if (!inst && this.instances.size < this.cfg.maxInstances) {
+        try { inst = this.spawn(); } catch (e) { return reject(e as Error); }
+      }
+      if (inst) this.run(inst, job);
+      else this.queue.push(job);
+    });
+  }
+
+  async scale(count: number): Promise<void> {
+    this.cfg.count = count;
+    if (count > this.cfg.maxInstances) this.cfg.maxInstances = count;
+    while (this.instances.size < count) this.idle.push(this.spawn());
+    while (this.instances.size > count && this.idle.length > 0) this.retire(this.idle.pop()!);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    const err = new StratusError('ACTOR_NOT_RUNNING', `actor ${this.cfg.label} was stopped`);
+    for (const j of this.queue) j.reject(err);
+    this.queue = [];
+    for (const inst of [...this.instances]) {
+      inst.job?.reject(err);
+      inst.job = null;
+      this.retire(inst);
+    }
+  }
+
+  private spawn(): InlineInstance {
+    let inst: InlineInstance;
+    try {
+      inst = new InlineInstance(this.cfg);
+    } catch (e) {
+      if (e instanceof StratusError) throw e;
+      const text = e instanceof Error ? e.message : String(e);
+      throw new StratusError('TRAP', `actor ${this.cfg.label} failed to start an instance: ${e instanceof ProcExit ? text : text}`,
+        'the actor trapped in its init exports (_start/start/wapc_init)');
+    }
+    this.instances.add(inst);
+    this.cfg.instanceStarted(inst.id);
+    return inst;
+  }
+
+  private retire(inst: InlineInstance): void {
+    if (inst.dead) return;
+    inst.dead = true;
+    const i = this.idle.indexOf(inst);
+    if (i >= 0) this.idle.splice(i, 1);
+    if (this.instances.delete(inst)) this.cfg.instanceStopped(inst.id);
+  }
+
+  private run(inst: InlineInstance, job: Job): void {
+    inst.job = job;
+    inst.hostCalls = 0;
+    inst.durable = [];
+    const now = performance.now();
+    inst.deadlineAt = now + job.timeoutMs;
+    inst.sliceEnd = now + INLINE_SLICE_MS;
+    const [opLen, payloadLen] = inst.abi.begin(job.operation, job.payload);
+    let rc: number | Promise<number>;
+    try {
+      rc = inst.rt.call(inst.guestCall, opLen, payloadLen);
+    } catch (e) {
+      return this.trapped(inst, job, e);
+    }
+    if (typeof rc === 'number') return this.finish(inst, job, rc);
+    rc.then((v) => this.finish(inst, job, v), (e) => this.trapped(inst, job, e));
+  }
+
+  private finish(inst: InlineInstance, job: Job, rc: number): void {
+    if (inst.job !== job) return; // timed out or stopped while suspended
+    const r = inst.abi.finish(rc, job.operation);
+    inst.abi.end();
+    const durable = inst.durable;
+    inst.job = null;
+    inst.durable = [];
+    this.release(inst);
+    if (!r.ok) return job.reject(callFailure('guest', r.error, this.cfg.label, job.operation, this.cfg.maxMemoryPages));
+    if (durable.length === 0) return job.resolve(r.data);
+    // the reply leaves only once the writes it reports are committed
+    const data = r.data;
+    (durable.length === 1 ? durable[0]! : Promise.all(durable)).then(() => job.resolve(data), (e: Error) => job.reject(e));
+  }
+
+  private trapped(inst: InlineInstance, job: Job, e: unknown): void {
+    inst.abi.end();
+    this.retire(inst); // its state is undefined now
+    if (inst.job === job) {
+      inst.job = null;
+      const text = e instanceof Error ? e.message : String(e);
+      let err: StratusError;
+      if (e instanceof DeadlineTrap) err = timeoutError(this.cfg.label, job.operation, job.timeoutMs);
+      else if (e instanceof SliceTrap) err = new SliceExceeded(this.cfg.label, job.operation, inst.hostCalls === 0);
+      else if (e instanceof ProcExit) err = callFailure('exit', text, this.cfg.label, job.operation, this.cfg.maxMemoryPages);
+      else if (atCeiling(inst.memory)) err = callFailure('memory', text, this.cfg.label, job.operation, this.cfg.maxMemoryPages);
+      else err = callFailure('trap', text, this.cfg.label, job.operation, this.cfg.maxMemoryPages);
+      job.reject(err);
+    }
+    this.refill();
+  }
+
+  private release(inst: InlineInstance): void {
+    if (inst.dead || this.stopped) return;
+    const next = this.queue.shift();
+    if (next) return this.run(inst, next);
+    inst.idleSince = Date.now();
+    this.idle.push(inst);
+  }
+
+  /** Keep `count` instances, and serve the queue with fresh ones after a trap. */
+  private refill(): void {
+    if (this.stopped) return;
+    while (this.instances.size < this.cfg.count || (this.queue.length > 0 && this.instances.size < this.cfg.maxInstances)) {
+      let inst: InlineInstance;
+      try { inst = this.spawn(); } catch (e) { this.cfg.log('error', (e as Error).message); return; }
+      const next = this.queue.shift();
+      if (next) this.run(inst, next);
+      else this.idle.push(inst);
+    }
+  }
+
+  /** Deadlines of suspended calls (a running call is stopped by its fuel checks) and queued ones. */
+  private sweep(): void {
+    const now = Date.now();
+    // idle is used LIFO, so its front holds the instances idle the longest
+    while (this.instances.size > this.cfg.count && this.idle.length > 0 && now - this.idle[0]!.idleSince >= RETIRE_IDLE_MS) {
+      this.retire(this.idle[0]!);
+    }
+    for (const inst of this.instances) {
+      const job = inst.job;
+      if (job && job.deadline <= now && inst.rt.suspended) {
+        inst.job = null;
+        this.retire(inst); // never rewound: its host call's late answer is dropped
+        job.reject(timeoutError(this.cfg.label, job.operation, job.timeoutMs));
+        this.refill();
+      }
+    }
+    if (this.queue.length > 0) {
+      const keep: Job[] = [];
+      for (const j of this.queue) {
+        if (j.deadline <= now) j.reject(queueTimeoutError(this.cfg.label, j.operation, j.timeoutMs, this.instances.size));
+        else keep.push(j);
+      }
+      this.queue = keep;
+    }
+  }
+}
