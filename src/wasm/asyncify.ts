@@ -152,7 +152,7 @@ function transform(b: Binaryen, wasm: Uint8Array, imports: string[]): Uint8Array
     mod = b.readBinaryWithFeatures(wasm, feats);
     mod.setFeatures(feats);
     // Also catches features outside the set above, which binaryen would otherwise carry along unchecked.
-    if (!mod.validate()) throw new Error('the module uses WebAssembly features asyncify does not support here');
+    if (!mod.validate()) throw new Error('binaryen\'s validator rejects the module (a WebAssembly feature outside the supported set?)');
     b.setOptimizeLevel(OPTIMIZE_LEVEL);
     b.setShrinkLevel(0);
     b.setPassArgument('asyncify-imports', imports.join(','));

@@ -119,6 +119,18 @@ test('binaryen failures become a short AsyncifyError, without binaryen output on
   assert.deepEqual(written, []);
 });
 
+test('features outside the supported set are reported, not carried along', async () => {
+  const eh = await compileWithFeature(`(module
+    (import "env" "sleep_value" (func $sleep (param i32) (result i32)))
+    (memory (export "memory") 1)
+    (tag $t (param i32))
+    (func (export "f") (param i32) (result i32)
+      (try (result i32) (do (call $sleep (local.get 0))) (catch $t))))`, { exceptions: true });
+  assert.ok(WebAssembly.validate(eh));
+  await assert.rejects(asyncifyModule(eh, { imports: IMPORTS, cacheDir: freshDir() }),
+    (e: unknown) => e instanceof AsyncifyError && /exception-handling/.test(e.message));
+});
+
 test('invalid input and bad import names are refused before binaryen', async () => {
   await assert.rejects(asyncifyModule(Uint8Array.of(0, 0x61, 0x73, 0x6d, 9), { imports: IMPORTS, cacheDir: freshDir() }),
     (e: unknown) => e instanceof AsyncifyError && /not a valid WebAssembly module/.test(e.message));
@@ -143,17 +155,21 @@ test('default cache dir: STRATUS_CACHE_DIR, then XDG_CACHE_HOME, then ~/.cache',
   }
 });
 
-async function compileTailCall(): Promise<Uint8Array> {
+async function compileWithFeature(text: string, features: Record<string, boolean>): Promise<Uint8Array> {
   const { default: wabtInit } = await import('wabt');
   const wabt = await wabtInit();
-  const m = wabt.parseWat('tail.wat', `(module
-    (import "env" "sleep_value" (func $sleep (param i32) (result i32)))
-    (memory (export "memory") 1)
-    (func $g (param i32) (result i32) (call $sleep (local.get 0)))
-    (func (export "f") (param i32) (result i32) (return_call $g (local.get 0))))`, { tail_call: true });
+  const m = wabt.parseWat('feature.wat', text, features);
   try {
     return new Uint8Array(m.toBinary({}).buffer);
   } finally {
     m.destroy();
   }
+}
+
+function compileTailCall(): Promise<Uint8Array> {
+  return compileWithFeature(`(module
+    (import "env" "sleep_value" (func $sleep (param i32) (result i32)))
+    (memory (export "memory") 1)
+    (func $g (param i32) (result i32) (call $sleep (local.get 0)))
+    (func (export "f") (param i32) (result i32) (return_call $g (local.get 0))))`, { tail_call: true });
 }
