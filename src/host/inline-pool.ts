@@ -21,6 +21,8 @@ import { atCeiling, callFailure, queueTimeoutError, timeoutError } from './call-
 export const INLINE_SLICE_MS = 50;
 /** Loop iterations / calls between two clock checks. */
 const FUEL_PER_CHECK = 20_000;
+/** Refuels past the slice's end before it counts as used up (see sliceRefuels). */
+const MIN_SLICE_REFUELS = 16;
 const SWEEP_MS = 20;
 /** Instances above `count` (made for a burst of suspended calls) go after idling this long. */
 const RETIRE_IDLE_MS = 2000;
@@ -69,6 +71,9 @@ class InlineInstance {
   /** performance.now() limits for the running call. */
   deadlineAt = 0;
   sliceEnd = 0;
+  /** Refuels since the slice began: a slice counts as used up only when the guest really computed
+   *  (a process descheduled by a busy machine passes the wall-clock limit without burning fuel). */
+  sliceRefuels = 0;
   hostCalls = 0;
   /** Commits the call's writes wait on; the reply is released after them. */
   durable: Promise<void>[] = [];
@@ -88,6 +93,7 @@ class InlineInstance {
           // an instance abandoned at its deadline must not run on: the error traps it
           if (this.dead) throw new Error('the call was abandoned at its deadline');
           this.sliceEnd = performance.now() + INLINE_SLICE_MS;
+          this.sliceRefuels = 0;
           return v;
         });
       }
@@ -131,7 +137,7 @@ class InlineInstance {
   private refuel(): number {
     const now = performance.now();
     if (now > this.deadlineAt) throw new DeadlineTrap('deadline passed');
-    if (now > this.sliceEnd) throw new SliceTrap('time slice used up');
+    if (now > this.sliceEnd && ++this.sliceRefuels >= MIN_SLICE_REFUELS) throw new SliceTrap('time slice used up');
     return FUEL_PER_CHECK;
   }
 }
@@ -222,6 +228,7 @@ export class InlinePool {
     const now = performance.now();
     inst.deadlineAt = now + job.timeoutMs;
     inst.sliceEnd = now + INLINE_SLICE_MS;
+    inst.sliceRefuels = 0;
     const [opLen, payloadLen] = inst.abi.begin(job.operation, job.payload);
     let rc: number | Promise<number>;
     try {

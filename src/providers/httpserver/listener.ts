@@ -12,6 +12,8 @@ import type { HttpServerSettings } from './settings.js';
 
 const OPERATION = 'HttpServer.HandleRequest';
 const EMPTY = Buffer.alloc(0);
+/** Bodies up to this size are sent in the same write as the head. */
+const SMALL_BODY = 16 * 1024;
 // Header values that are not visible ASCII are dropped, as wasmCloud's httpserver does.
 const NON_ASCII = /[^\t\x20-\x7e]/;
 
@@ -226,6 +228,10 @@ export class HttpListener {
       sendText(res, 500, `actor ${this.target.actorId} returned a header Node cannot send: ${(e as Error).message}`);
       return;
     }
-    res.end(r.body);
+    // A small body goes out as a latin1 string (one byte per char, lossless): Node then sends head
+    // and body in one write() instead of a writev of two buffers, which costs far more per request.
+    const body = r.body;
+    if (body.length <= SMALL_BODY) res.end(Buffer.from(body.buffer, body.byteOffset, body.length).toString('latin1'), 'latin1');
+    else res.end(body);
   }
 }
