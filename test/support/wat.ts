@@ -43,13 +43,17 @@ export async function wat2wasm(source: string, name = 'fixture.wat'): Promise<Ui
   return compileWat(text, name, { validate: true, debugNames: true });
 }
 
+/** wabt's post-MVP feature switches (simd, tail_call, exceptions, threads, ...). */
+export type WatFeatures = NonNullable<Parameters<Awaited<ReturnType<typeof wabtInit>>['parseWat']>[2]>;
+
 /**
  * Compile WAT text as written. `validate: false` keeps deliberately ill-typed modules (e.g. a wrong
- * ABI signature) compilable; `debugNames: false` keeps the module free of a `name` section.
+ * ABI signature) compilable; `debugNames: false` keeps the module free of a `name` section;
+ * `features` enables more proposals on top of the default set.
  */
-export async function compileWat(text: string, name: string, o: { validate: boolean; debugNames: boolean }): Promise<Uint8Array> {
+export async function compileWat(text: string, name: string, o: { validate: boolean; debugNames: boolean; features?: WatFeatures }): Promise<Uint8Array> {
   const wabt = await (wabtPromise ??= wabtInit());
-  const mod = wabt.parseWat(name, text, { mutable_globals: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true });
+  const mod = wabt.parseWat(name, text, { mutable_globals: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true, ...o.features });
   try {
     mod.resolveNames();
     if (o.validate) mod.validate();
