@@ -179,6 +179,7 @@ function rewrite(bytes: Uint8Array, initialFuel: number): Uint8Array {
         out.section(s.id, p);
         break;
       }
+      case SECTION.table: checkTables(c, s); out.bytes(bytes, s.start, s.end); break;
       case SECTION.element: out.section(s.id, elementSection(c, s)); break;
       case SECTION.code: out.section(s.id, codeSection(c, s)); break;
       default: out.bytes(bytes, s.start, s.end); // nothing in here refers to function indices
@@ -190,6 +191,17 @@ function rewrite(bytes: Uint8Array, initialFuel: number): Uint8Array {
 
 function trailing(r: CodeReader): void {
   if (r.pos !== r.end) throw new FuelError(`unexpected trailing bytes at byte offset ${r.pos}`);
+}
+
+/** Tables with an init expression (0x40 0x00 form) could hold ref.func: not supported, so refuse. */
+function checkTables(c: Ctx, s: WasmSection): void {
+  const r = new CodeReader(c.bytes, s.payloadStart, s.end);
+  for (let n = r.u32(); n > 0; n--) {
+    if (c.bytes[r.pos] === 0x40) throw new FuelError(`table with an init expression at byte offset ${r.pos} is not supported`);
+    r.skipValType();
+    r.limits();
+  }
+  trailing(r);
 }
 
 /** Appends `() -> i32` unless the module already has it (then reuses that index). */

@@ -281,6 +281,11 @@ test('unknown opcodes and malformed modules are FuelErrors naming what and where
   badSize[badSize.length - 4] = 9;
   assert.throws(() => injectFuel(badSize), FuelError);
   assert.throws(() => injectFuel(withBody(0x0b, 0x01)), (e: unknown) => e instanceof FuelError && /after its final end/.test(e.message));
+  // a table with an init expression (function references) is refused rather than left with stale indices
+  const tableInit = Uint8Array.from([...WASM_HEADER, 4, 9, 1, 0x40, 0x00, 0x70, 0x00, 1, 0xd0, 0x70, 0x0b]);
+  assert.throws(() => injectFuel(tableInit), (e: unknown) => e instanceof FuelError && /init expression/.test(e.message));
+  const table = Uint8Array.from([...WASM_HEADER, 4, 4, 1, 0x70, 0x00, 1]);
+  assert.ok(WebAssembly.validate(injectFuel(table)));
 });
 
 test('the decoder finds instruction boundaries for prefixed, lane, memarg and try_table forms', () => {
