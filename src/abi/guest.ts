@@ -54,26 +54,43 @@ export class GuestAbi {
     this.memory = memory;
   }
 
-  // Views are re-derived on every access because memory.grow detaches the old buffer (§1.7).
-  private read(ptr: number, len: number): Uint8Array {
-    const mem = this.mem();
-    if (ptr < 0 || len < 0 || ptr + len > mem.byteLength) {
-      throw new RangeError(`guest passed an out-of-bounds buffer (ptr ${ptr}, len ${len}, memory ${mem.byteLength} bytes)`);
+  /** A view of all of memory, renewed when memory.grow replaces the buffer (§1.7): one view per
+   *  buffer instead of one per access (the host-thread lane makes these calls the hot path). */
+  private view: Uint8Array = EMPTY;
+
+  private bytes(): Uint8Array {
+    if (!this.memory) throw new RangeError('actor does not export its linear memory as "memory"');
+    const buf = this.memory.buffer;
+    if (this.view.buffer !== buf) this.view = new Uint8Array(buf);
+    return this.view;
+  }
+
+  private check(ptr: number, len: number, size: number): void {
+    if (ptr < 0 || len < 0 || ptr + len > size) {
+      throw new RangeError(`guest passed an out-of-bounds buffer (ptr ${ptr}, len ${len}, memory ${size} bytes)`);
     }
-    return new Uint8Array(mem, ptr, len);
+  }
+
+  /** A view into guest memory (valid until the guest runs again). */
+  private read(ptr: number, len: number): Uint8Array {
+    const m = this.bytes();
+    this.check(ptr, len, m.length);
+    return m.subarray(ptr, ptr + len);
+  }
+
+  /** A copy of guest memory. */
+  private copy(ptr: number, len: number): Uint8Array {
+    const m = this.bytes();
+    this.check(ptr, len, m.length);
+    return m.slice(ptr, ptr + len);
   }
 
   private write(ptr: number, bytes: Uint8Array): void {
-    const mem = this.mem();
-    if (ptr < 0 || ptr + bytes.length > mem.byteLength) {
+    const m = this.bytes();
+    if (ptr < 0 || ptr + bytes.length > m.length) {
       throw new RangeError(`guest asked for ${bytes.length} bytes at out-of-bounds pointer ${ptr}`);
     }
-    new Uint8Array(mem).set(bytes, ptr);
-  }
-
-  private mem(): ArrayBuffer {
-    if (!this.memory) throw new RangeError('actor does not export its linear memory as "memory"');
-    return this.memory.buffer as ArrayBuffer;
+    m.set(bytes, ptr);
   }
 
   private readString(ptr: number, len: number): string {
@@ -86,13 +103,15 @@ export class GuestAbi {
   private readonly lastText: string[] = ['', '', ''];
 
   private readCached(slot: number, ptr: number, len: number): string {
-    const bytes = this.read(ptr, len);
+    const m = this.bytes();
+    this.check(ptr, len, m.length);
     const last = this.lastBytes[slot]!;
     if (last.length === len) {
       let same = true;
-      for (let i = 0; i < len; i++) if (last[i] !== bytes[i]) { same = false; break; }
+      for (let i = 0; i < len; i++) if (last[i] !== m[ptr + i]) { same = false; break; }
       if (same) return this.lastText[slot]!;
     }
+    const bytes = m.subarray(ptr, ptr + len);
     const text = utf8.decode(bytes);
     if (len <= 256) { this.lastBytes[slot] = bytes.slice(); this.lastText[slot] = text; }
     return text;
@@ -117,10 +136,10 @@ export class GuestAbi {
         this.write(payloadPtr, this.payload);
       },
       __guest_response: (ptr: number, len: number) => {
-        this.guestResponse = this.read(ptr, len).slice();
+        this.guestResponse = this.copy(ptr, len);
       },
       __guest_error: (ptr: number, len: number) => {
-        this.guestError = this.read(ptr, len).slice();
+        this.guestError = this.copy(ptr, len);
       },
       __host_call: (bdPtr: number, bdLen: number, nsPtr: number, nsLen: number, opPtr: number, opLen: number, ptr: number, len: number): number | Promise<number> => {
         this.hostResponse = EMPTY;
@@ -128,7 +147,7 @@ export class GuestAbi {
         const binding = this.readCached(0, bdPtr, bdLen);
         const namespace = this.readCached(1, nsPtr, nsLen);
         const operation = this.readCached(2, opPtr, opLen);
-        const payload = this.read(ptr, len).slice();
+        const payload = this.copy(ptr, len);
         let res: HostCallResult | Promise<HostCallResult>;
         try {
           res = this.hostCall(binding, namespace, operation, payload);

@@ -1,5 +1,6 @@
 // Fuel instrumentation: lets the host stop a looping or endlessly recursing actor that runs on the
-// main thread (no worker to terminate). Every function entry and loop header decrements a new
+// main thread (no worker to terminate). Every loop header and the entry of every function that
+// makes calls (leaves are bounded without one) decrements a new
 // mutable i32 global; below zero the code calls the import `stratus.refuel`, whose result becomes
 // the new fuel. The host's refuel checks the deadline and throws to abort, which unwinds the wasm.
 // Pure bytes-in/bytes-out rewrite; anything we cannot decode exactly is a FuelError (the host then
@@ -412,6 +413,17 @@ function copyCode(c: Ctx, r: CodeReader, p: Sink, fuel: boolean): void {
   p.bytes(b, copied, r.pos);
 }
 
+/** Whether the instructions in [start, end) include a call of any kind (0x10-0x13). */
+function makesCalls(c: Ctx, start: number, end: number): boolean {
+  const r = new CodeReader(c.bytes, start, end);
+  r.depth = 1;
+  while (r.depth > 0) {
+    r.next();
+    if (r.op >= 0x10 && r.op <= 0x13) return true;
+  }
+  return false;
+}
+
 function codeSection(c: Ctx, s: WasmSection): Sink {
   const size = s.end - s.payloadStart;
   const p = new Sink(new Uint8Array(size + (size >> 3) + 256));
@@ -433,7 +445,9 @@ function codeSection(c: Ctx, s: WasmSection): Sink {
     }
     body.len = 0;
     body.bytes(c.bytes, localsAt, fr.pos);
-    body.bytes(check);
+    // A body without calls cannot recurse and its loops are checked at their headers: it runs a
+    // bounded time without an entry check (most small helpers of a compiled actor are such leaves).
+    if (makesCalls(c, fr.pos, end)) body.bytes(check);
     copyCode(c, fr, body, true);
     if (fr.pos !== end) throw new FuelError(`function body ${i} has ${end - fr.pos} bytes after its final end (byte offset ${fr.pos})`);
     p.leb(body.len);

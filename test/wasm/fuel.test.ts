@@ -237,7 +237,8 @@ test('types, imports and globals are added where missing and reused where presen
 
   // an existing () -> i32 type is reused; the new global follows imported and defined globals
   const src = `(module (import "m" "g" (global $g i32)) (global $h (mut i32) (i32.const 4))
-    (func (export "f") (result i32) (global.get $h)) (func (export "fuel") (result i32) (i32.const 0)))`;
+    (func (export "f") (result i32) (global.get $h)) (func (export "fuel") (result i32) (i32.const 0))
+    (func (export "callsF") (result i32) (call 0)))`;
   const plain = await wat(src);
   const fuel = injectFuel(plain, { initialFuel: 1234 });
   assert.equal(parseModule(fuel).types.length, parseModule(plain).types.length);
@@ -247,7 +248,11 @@ test('types, imports and globals are added where missing and reused where presen
   const withExport = exportGlobal(fuel, 'fuelGlobal', 2);
   const inst2 = await instantiate(withExport, { m: { g: 1 }, stratus: { refuel: () => 77 } });
   assert.equal((inst2.exports.fuelGlobal as WebAssembly.Global).value, 1234);
+  // f is a leaf (no calls, no loops): bounded without an entry check, so it spends nothing
   (inst2.exports.f as () => number)();
+  assert.equal((inst2.exports.fuelGlobal as WebAssembly.Global).value, 1234);
+  // a function that calls is checked on entry (the call could recurse)
+  assert.equal((inst2.exports.callsF as () => number)(), 4);
   assert.equal((inst2.exports.fuelGlobal as WebAssembly.Global).value, 1233);
 });
 

@@ -2,6 +2,7 @@
 // codecs in src/codec/interfaces/ can replace it later.
 import { StratusError } from '../../host/errors.js';
 import { packr, asMap, asBytes, asInt, asString } from '../msgpack.js';
+import { fastDecodeHttpResponse } from './response-decoder.js';
 
 export type HeaderMap = Record<string, string[]>;
 
@@ -27,6 +28,11 @@ export function encodeHttpRequest(req: HttpRequest): Uint8Array {
 
 /** Decode an actor's HttpResponse, tolerating header values as str and body as bin/str/nil. */
 export function decodeHttpResponse(payload: Uint8Array): HttpResponse {
+  return fastDecodeHttpResponse(payload) ?? decodeHttpResponseGeneral(payload);
+}
+
+/** Every accepted form, with the error messages; decodeHttpResponse tries the fast path first. */
+export function decodeHttpResponseGeneral(payload: Uint8Array): HttpResponse {
   if (payload.length === 0) throw new StratusError('BAD_REQUEST', 'HttpResponse: the actor returned an empty payload, expected a msgpack map {statusCode, header, body}');
   let raw: unknown;
   try { raw = packr.unpack(payload); } catch (e) {

@@ -4,6 +4,7 @@ import { StratusError } from '../../host/errors.js';
 import { packr, decode, asMap, asString, asInt, asStringArray, I32_MIN, I32_MAX, U32_MAX } from '../msgpack.js';
 import type { KvBackend } from './backend.js';
 import { ops, type EntryTxn } from './semantics.js';
+import { fastIncrementRequest, packInt } from './fast-codec.js';
 
 export interface SetRequest { key: string; value: string; expires: number }
 export interface IncrementRequest { key: string; value: number }
@@ -31,6 +32,8 @@ export const decoders = {
     };
   },
   increment(p: Uint8Array): IncrementRequest {
+    const fast = fastIncrementRequest(p);
+    if (fast) return fast;
     const m = asMap(decode(p, 'IncrementRequest'), 'IncrementRequest');
     return {
       key: asString(field(m, 'key', 'IncrementRequest'), 'IncrementRequest.key'),
@@ -93,7 +96,7 @@ export const ENTRY_OPERATIONS: Record<string, EntryOperation> = {
   'KeyValue.Set': w((t, p, now) => { const q = decoders.set(p); ops.set(t, q.key, q.value, q.expires, now); return EMPTY; }),
   'KeyValue.Del': w((t, p) => enc(ops.del(t, decoders.str(p, 'KeyValue.Del key')))),
   'KeyValue.Contains': r((t, p) => enc(ops.contains(t, decoders.str(p, 'KeyValue.Contains key')))),
-  'KeyValue.Increment': w((t, p) => { const q = decoders.increment(p); return enc(ops.increment(t, q.key, q.value)); }),
+  'KeyValue.Increment': w((t, p) => { const q = decoders.increment(p); return packInt(ops.increment(t, q.key, q.value)); }),
   'KeyValue.ListAdd': w((t, p) => { const q = decoders.listItem(p, 'ListAddRequest'); return enc(ops.listAdd(t, q.listName, q.value)); }),
   'KeyValue.ListDel': w((t, p) => { const q = decoders.listItem(p, 'ListDelRequest'); return enc(ops.listDel(t, q.listName, q.value)); }),
   'KeyValue.ListRange': r((t, p) => { const q = decoders.listRange(p); return enc(ops.listRange(t, q.listName, q.start, q.stop)); }),

@@ -97,7 +97,9 @@ function scheduleCommit(env: SharedEnv): Commit {
   promise.catch(() => undefined); // waiters attach their own handlers; nobody waiting is fine
   const commit: Commit = { promise, resolve, reject };
   env.commit = commit;
-  queueMicrotask(() => commitOverlay(env));
+  // setImmediate, not a microtask: Node runs microtasks after every socket callback, so only the
+  // check phase sees all the requests one poll delivered, and they share one commit.
+  setImmediate(() => commitOverlay(env));
   return commit;
 }
 
