@@ -20,7 +20,7 @@ import { injectFuel } from '../wasm/fuel.js';
 import { asyncifyModule } from '../wasm/asyncify.js';
 import { parseModule } from '../wasm/sections.js';
 import type { HostCallResult } from '../abi/guest.js';
-import { authorizeInbound, describeActor, routeHostCall, type RoutedActor, type RouteTables } from './router.js';
+import { authorizeInbound, describeActor, routeHostCall, type Route, type RoutedActor, type RouteTables } from './router.js';
 import { runBuiltin } from './builtins.js';
 import { WorkerReserve } from './worker-reserve.js';
 
@@ -45,7 +45,12 @@ interface ActorRecord {
   workerBytes: Uint8Array;
   /** A move to worker threads in progress. */
   moving?: Promise<void>;
+  /** Resolved routes by binding, then namespace (see routeFor). */
+  routes: Map<string, Map<string, CachedRoute>>;
 }
+
+/** A resolved host-call route and, for providers, the provider serving it. */
+interface CachedRoute { route: Route; provider?: CapabilityProvider }
 
 interface ProviderRecord {
   provider: CapabilityProvider;
@@ -153,7 +158,7 @@ export class Host extends EventEmitter implements HostApi {
     const pool: Lane = inline
       ? this.newInlinePool(() => rec!, inline, label, count, maxInstances, maxMemoryPages)
       : await this.newWorkerPool(() => rec!, routed, patched, label, count, maxInstances, maxMemoryPages);
-    rec = { routed, moduleHash: verified.moduleHash, claims, imageRef, pool, maxInstances, maxMemoryPages, workerBytes: patched };
+    rec = { routed, moduleHash: verified.moduleHash, claims, imageRef, pool, maxInstances, maxMemoryPages, workerBytes: patched, routes: new Map() };
     await pool.start();
     if (this.actors.has(id)) {
       // a concurrent start of the same actor won; fold this one into it
@@ -161,6 +166,7 @@ export class Host extends EventEmitter implements HostApi {
       return this.startActor(module, opts);
     }
     this.actors.set(id, rec);
+    this.forgetRoutes();
     if (routed.callAlias) {
       const holder = this.aliases.get(routed.callAlias);
       if (holder && holder !== id) this.log('warn', `call alias '${routed.callAlias}' of ${label} is already used by ${holder}; keeping the first`);
@@ -193,6 +199,7 @@ export class Host extends EventEmitter implements HostApi {
     return new InlinePool({
       module, label, count, maxInstances, maxMemoryPages,
       hostCall: (b, n, o, p, durable) => this.serveHostCall(rec(), b, n, o, p, durable),
+      sliceExceeded: (e, o, p, t, at) => this.sliceExceeded(rec(), e, o, p, t, at),
       log: (level, text) => this.log(level, `[${rec().routed.id}] ${text}`),
       instanceStarted: (iid) => this.emit('actor_started', this.actorEvent(rec(), iid)),
       instanceStopped: (iid) => this.emit('actor_stopped', { public_key: rec().routed.id, instance_id: iid, host_id: this.id }),
@@ -245,6 +252,7 @@ export class Host extends EventEmitter implements HostApi {
   async stopActor(actorId: string): Promise<void> {
     const rec = this.actorRecord(actorId);
     this.actors.delete(rec.routed.id);
+    this.forgetRoutes();
     if (rec.routed.callAlias && this.aliases.get(rec.routed.callAlias) === rec.routed.id) this.aliases.delete(rec.routed.callAlias);
     await rec.pool.stop();
   }
@@ -336,18 +344,17 @@ export class Host extends EventEmitter implements HostApi {
 
   private invoke(rec: ActorRecord, operation: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (rec.moving) return rec.moving.then(() => rec.pool.invoke(operation, payload, timeoutMs));
-    const started = Date.now();
-    const p = rec.pool.invoke(operation, payload, timeoutMs);
-    if (rec.pool.lane === 'worker') return p;
-    return p.catch((e: unknown) => {
-      if (!(e instanceof SliceExceeded)) throw e;
-      // A call that made no host call has had no effect: run it again where it may take its time.
-      const moved = this.moveToWorkers(rec);
-      if (!e.replayable) return moved.then(() => { throw e; });
-      return moved.then(() => rec.pool.invoke(operation, payload, Math.max(1, timeoutMs - (Date.now() - started)))).catch((e2: unknown) => {
-        // the re-run had what was left of the deadline; report the deadline the caller set
-        throw isStratusError(e2, 'TIMEOUT') ? timeoutError(describeActor(rec.routed), operation, timeoutMs) : e2;
-      });
+    return rec.pool.invoke(operation, payload, timeoutMs);
+  }
+
+  /** An inline call held the host thread too long: move the actor to workers; a call that made no
+   *  host call has had no effect, so it runs again there with what is left of its deadline. */
+  private sliceExceeded(rec: ActorRecord, e: SliceExceeded, operation: string, payload: Uint8Array, timeoutMs: number, startedAt: number): Promise<Uint8Array> {
+    const moved = this.moveToWorkers(rec);
+    if (!e.replayable) return moved.then(() => { throw e; });
+    return moved.then(() => rec.pool.invoke(operation, payload, Math.max(1, timeoutMs - (Date.now() - startedAt)))).catch((e2: unknown) => {
+      // the re-run had what was left of the deadline; report the deadline the caller set
+      throw isStratusError(e2, 'TIMEOUT') ? timeoutError(describeActor(rec.routed), operation, timeoutMs) : e2;
     });
   }
 
@@ -367,35 +374,58 @@ export class Host extends EventEmitter implements HostApi {
    * with a synchronous path when `durable` is given, i.e. the caller runs on the host thread) and
    * with a promise otherwise.
    */
+  /** Routes change only when actors, providers or links do: every call in between reuses them. */
+  private forgetRoutes(): void {
+    for (const r of this.actors.values()) r.routes.clear();
+  }
+
+  private routeFor(rec: ActorRecord, binding: string, namespace: string): CachedRoute {
+    let byNs = rec.routes.get(binding);
+    if (!byNs) {
+      if (rec.routes.size >= 256) rec.routes.clear(); // bounded: guests choose these strings
+      byNs = new Map();
+      rec.routes.set(binding, byNs);
+    }
+    let c = byNs.get(namespace);
+    if (!c) {
+      const route = routeHostCall(this.tables, rec.routed, binding, namespace);
+      c = { route, provider: route.kind === 'provider' ? this.providers.get(providerKey(route.link.provider_id, route.link.link_name))?.provider : undefined };
+      if (byNs.size < 256) byNs.set(namespace, c);
+    }
+    return c;
+  }
+
+  private hostCallFailed(rec: ActorRecord, binding: string, namespace: string, operation: string, bytes: number, e: unknown): HostCallResult {
+    const text = errorText(e);
+    this.emitHostCallFailure({ public_key: rec.routed.id, contract_id: '', link_name: '' }, namespace, binding, operation, bytes, text);
+    return { ok: false, error: text };
+  }
+
   private serveHostCall(rec: ActorRecord, binding: string, namespace: string, operation: string, payload: Uint8Array,
     durable?: (commit: Promise<void>) => void): HostCallResult | Promise<HostCallResult> {
-    const route = routeHostCall(this.tables, rec.routed, binding, namespace);
-    const source = (): WasmCloudEntity => ({ public_key: rec.routed.id, contract_id: '', link_name: '' });
-    const fail = (e: unknown): HostCallResult => {
-      const text = errorText(e);
-      this.emitHostCallFailure(source(), namespace, binding, operation, payload.length, text);
-      return { ok: false, error: text };
-    };
+    const cached = this.routeFor(rec, binding, namespace);
+    const route = cached.route;
+    const fail = (e: unknown): HostCallResult => this.hostCallFailed(rec, binding, namespace, operation, payload.length, e);
     switch (route.kind) {
       case 'denied':
         return fail(route.message);
       case 'builtin':
         return runBuiltin(route.contractId, operation, payload, rec.routed.id, this.log);
       case 'provider': {
-        const pr = this.providers.get(providerKey(route.link.provider_id, route.link.link_name))!;
+        const provider = cached.provider!;
         const ctx = { actorId: rec.routed.id, link: route.link };
         let pending: Promise<Uint8Array>;
         try {
-          if (durable && pr.provider.handleSync) {
-            const data = pr.provider.handleSync(ctx, operation, payload, durable);
+          if (durable && provider.handleSync) {
+            const data = provider.handleSync(ctx, operation, payload, durable);
             if (data !== undefined) return { ok: true, data };
           }
-          pending = Promise.resolve(pr.provider.handle(ctx, operation, payload));
+          pending = Promise.resolve(provider.handle(ctx, operation, payload));
         } catch (e) {
           return fail(e); // a synchronous throw fails only this call
         }
         return pending.then((data): HostCallResult => {
-          if (!(data instanceof Uint8Array)) return fail(new Error(`provider ${pr.provider.name} returned no payload for ${operation} (expected bytes, got ${typeof data})`));
+          if (!(data instanceof Uint8Array)) return fail(new Error(`provider ${provider.name} returned no payload for ${operation} (expected bytes, got ${typeof data})`));
           return { ok: true, data };
         }, fail);
       }
@@ -432,6 +462,7 @@ export class Host extends EventEmitter implements HostApi {
     };
     await provider.start(host);
     this.providers.set(key, { provider });
+    this.forgetRoutes();
     this.emit('provider_started', {
       public_key: provider.id, image_ref: provider.name, link_name: provider.linkName, contract_id: provider.contractId,
       instance_id: provider.id, host_id: this.id, annotations: {}, claims: { name: provider.name },
@@ -452,6 +483,7 @@ export class Host extends EventEmitter implements HostApi {
     }
     for (const [key, r] of matches) {
       this.providers.delete(key);
+      this.forgetRoutes();
       try {
         await r.provider.shutdown();
       } catch (e) {
@@ -511,6 +543,7 @@ export class Host extends EventEmitter implements HostApi {
       await old?.provider.deleteLink(existing).catch(() => undefined);
     }
     this.linkTable.set(link.id, link);
+    this.forgetRoutes();
     this.emit('linkdef_set', { ...link });
     return link;
   }
@@ -520,6 +553,7 @@ export class Host extends EventEmitter implements HostApi {
     const link = this.linkTable.get(id);
     if (!link) return;
     this.linkTable.delete(id);
+    this.forgetRoutes();
     const pr = this.providers.get(providerKey(link.provider_id, link.link_name));
     if (pr) await pr.provider.deleteLink(link);
     this.emit('linkdef_deleted', { ...link });

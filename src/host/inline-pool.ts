@@ -52,12 +52,16 @@ export interface InlinePoolConfig {
   log(level: 'debug' | 'info' | 'warn' | 'error', text: string): void;
   instanceStarted(id: string): void;
   instanceStopped(id: string): void;
+  /** A call held the thread too long: settle it another way (the host moves the actor to workers). */
+  sliceExceeded?(err: SliceExceeded, operation: string, payload: Uint8Array, timeoutMs: number, startedAt: number): Promise<Uint8Array>;
 }
 
 interface Job {
   operation: string;
   payload: Uint8Array;
   timeoutMs: number;
+  /** Date.now() when the call was made, and its deadline. */
+  startedAt: number;
   deadline: number;
   resolve(v: Uint8Array): void;
   reject(e: Error): void;
@@ -168,7 +172,8 @@ export class InlinePool {
   invoke(operation: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (this.stopped) return Promise.reject(new StratusError('ACTOR_NOT_RUNNING', `actor ${this.cfg.label} is stopping`));
     return new Promise<Uint8Array>((resolve, reject) => {
-      const job: Job = { operation, payload, timeoutMs, deadline: Date.now() + timeoutMs, resolve, reject };
+      const now = Date.now();
+      const job: Job = { operation, payload, timeoutMs, startedAt: now, deadline: now + timeoutMs, resolve, reject };
       let inst = this.idle.pop();
       if (!inst && this.instances.size < this.cfg.maxInstances) {
         try { inst = this.spawn(); } catch (e) { return reject(e as Error); }
@@ -263,7 +268,15 @@ export class InlinePool {
       const text = e instanceof Error ? e.message : String(e);
       let err: StratusError;
       if (e instanceof DeadlineTrap) err = timeoutError(this.cfg.label, job.operation, job.timeoutMs);
-      else if (e instanceof SliceTrap) err = new SliceExceeded(this.cfg.label, job.operation, inst.hostCalls === 0);
+      else if (e instanceof SliceTrap) {
+        const slice = new SliceExceeded(this.cfg.label, job.operation, inst.hostCalls === 0);
+        if (this.cfg.sliceExceeded) {
+          this.cfg.sliceExceeded(slice, job.operation, job.payload, job.timeoutMs, job.startedAt).then(job.resolve, job.reject);
+          this.refill();
+          return;
+        }
+        err = slice;
+      }
       else if (e instanceof ProcExit) err = callFailure('exit', text, this.cfg.label, job.operation, this.cfg.maxMemoryPages);
       else if (atCeiling(inst.memory)) err = callFailure('memory', text, this.cfg.label, job.operation, this.cfg.maxMemoryPages);
       else err = callFailure('trap', text, this.cfg.label, job.operation, this.cfg.maxMemoryPages);
