@@ -8,6 +8,9 @@ export class GrowableBytes {
     this.buf = new ArrayBuffer(capacity < 8 ? 8 : capacity);
   }
 
+  /** Bytes the storage holds now. */
+  get capacity(): i32 { return this.buf.byteLength; }
+
   /** Make room for `n` more bytes after `pos`. */
   protected ensure(n: i32): void {
     const need = this.pos + n;

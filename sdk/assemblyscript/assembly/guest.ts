@@ -2,7 +2,8 @@
 // handler registered for "Service.Method" and answers through __guest_response/__guest_error.
 import { __guest_request, __guest_response, __guest_error } from "./abi";
 import { Result, ok, err, ErrorKind } from "./result";
-import { Reader, Writer } from "./msgpack";
+import { Reader } from "./msgpack";
+import { scratchWriter } from "./support";
 
 /** A raw operation handler: msgpack payload in, msgpack payload out. */
 export type Handler = (payload: Uint8Array) => Result<Uint8Array>;
@@ -26,11 +27,11 @@ function defaultHealth(payload: Uint8Array): Result<Uint8Array> {
   for (let i = 0; i < n * 2 && r.ok; i++) r.skip();
   r.finish();
   if (!r.ok) return err<Uint8Array>(ErrorKind.Deserialization, "message 'HealthRequest': " + r.error!);
-  const w = new Writer(16);
+  const w = scratchWriter(); // handed to __guest_response at once
   w.mapHeader(1);
   w.str("healthy");
   w.bool(true);
-  return ok<Uint8Array>(w.toBytes());
+  return ok<Uint8Array>(w.view());
 }
 
 function respondError(text: string): i32 {
@@ -39,12 +40,26 @@ function respondError(text: string): i32 {
   return 0;
 }
 
+// The operation name arrives as bytes on every call and is nearly always the one of the previous
+// call: read it into a reused buffer and decode it only when the bytes differ from last time.
+let opScratch = new ArrayBuffer(64);
+let lastOpBytes = new ArrayBuffer(0);
+let lastOp = "";
+
+function operationName(opLen: i32): string {
+  const p = changetype<usize>(opScratch);
+  if (opLen == lastOpBytes.byteLength && memory.compare(p, changetype<usize>(lastOpBytes), <usize>opLen) == 0) return lastOp;
+  lastOpBytes = opScratch.slice(0, opLen);
+  lastOp = String.UTF8.decodeUnsafe(p, <usize>opLen, false);
+  return lastOp;
+}
+
 /** The actor entry point. Actors re-export it: `export { __guest_call } from "@stratus/actor-as"`. */
 export function __guest_call(opLen: i32, payloadLen: i32): i32 {
-  const opBuf = new ArrayBuffer(opLen);
+  if (opLen > opScratch.byteLength) opScratch = new ArrayBuffer(opLen);
   const payload = new Uint8Array(payloadLen);
-  __guest_request(changetype<usize>(opBuf), payload.dataStart);
-  const operation = String.UTF8.decode(opBuf);
+  __guest_request(changetype<usize>(opScratch), payload.dataStart);
+  const operation = operationName(opLen);
 
   let handler: Handler | null = null;
   if (handlers.has(operation)) handler = handlers.get(operation);

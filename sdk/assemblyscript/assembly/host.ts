@@ -6,20 +6,40 @@ import { Result, ok, err, ErrorKind } from "./result";
 /** The link name wasmCloud uses when none is given. */
 export const DEFAULT_LINK = "default";
 
-/**
- * Calls the host. On success the value is the response payload (possibly empty);
- * on failure the error (kind Host) carries the host's error text verbatim.
- */
-export function hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array): Result<Uint8Array> {
-  const bd = String.UTF8.encode(binding);
-  const ns = String.UTF8.encode(namespace);
-  const op = String.UTF8.encode(operation);
-  const rc = __host_call(
+// Binding, namespace and operation repeat on every call (usually literals), so each argument slot
+// keeps the string last passed and its UTF-8 bytes. Holding `last` keeps it alive, so an equal
+// address means the same (immutable) string; an equal-content string reuses the bytes too.
+class EncodedSlot {
+  last: string = "";
+  bytes: ArrayBuffer = new ArrayBuffer(0);
+
+  get(s: string): ArrayBuffer {
+    if (changetype<usize>(s) != changetype<usize>(this.last) && s != this.last) {
+      this.bytes = String.UTF8.encode(s);
+      this.last = s;
+    }
+    return this.bytes;
+  }
+}
+
+const bindingSlot = new EncodedSlot();
+const namespaceSlot = new EncodedSlot();
+const operationSlot = new EncodedSlot();
+
+/** Calls the host with the payload at `payloadPtr` (read by the host during the call): 1 on success. */
+function callRaw(binding: string, namespace: string, operation: string, payloadPtr: usize, payloadLen: usize): i32 {
+  const bd = bindingSlot.get(binding);
+  const ns = namespaceSlot.get(namespace);
+  const op = operationSlot.get(operation);
+  return __host_call(
     changetype<usize>(bd), <usize>bd.byteLength,
     changetype<usize>(ns), <usize>ns.byteLength,
     changetype<usize>(op), <usize>op.byteLength,
-    payload.dataStart, <usize>payload.length,
+    payloadPtr, payloadLen,
   );
+}
+
+function settle(rc: i32): Result<Uint8Array> {
   if (rc == 1) {
     const len = <i32>__host_response_len();
     const out = new Uint8Array(len);
@@ -30,6 +50,19 @@ export function hostCall(binding: string, namespace: string, operation: string, 
   const ebuf = new ArrayBuffer(elen);
   if (elen > 0) __host_error(changetype<usize>(ebuf));
   return err<Uint8Array>(ErrorKind.Host, String.UTF8.decode(ebuf));
+}
+
+/**
+ * Calls the host. On success the value is the response payload (possibly empty);
+ * on failure the error (kind Host) carries the host's error text verbatim.
+ */
+export function hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array): Result<Uint8Array> {
+  return settle(callRaw(binding, namespace, operation, payload.dataStart, <usize>payload.length));
+}
+
+/** hostCall with the payload given as memory range (generated senders pass their writer's bytes uncopied). */
+export function hostCallRaw(binding: string, namespace: string, operation: string, payloadPtr: usize, payloadLen: i32): Result<Uint8Array> {
+  return settle(callRaw(binding, namespace, operation, payloadPtr, <usize>payloadLen));
 }
 
 /** Calls another actor by public key (M...) or call alias (e.g. "stratus/ponger"). */

@@ -4,8 +4,11 @@
 import { GrowableBytes } from "./bytes";
 
 export class JsonWriter extends GrowableBytes {
-  // One entry per open container: true once it holds a value (a comma is due before the next).
-  private stack: Array<bool> = new Array<bool>();
+  // One bit per open container (bit i = depth i): set once it holds a value, so a comma is due
+  // before the next. Containers nested deeper than 64 keep their flags in `deep` (rare: allocated then).
+  private depth: i32 = 0;
+  private filled: u64 = 0;
+  private deep: Array<bool> | null = null;
   private afterKey: bool = false;
 
   /** `keySeparator` is ":" (compact) or ": " (e.g. `{"counter": 1}`). */
@@ -26,17 +29,40 @@ export class JsonWriter extends GrowableBytes {
   // Writes a comma when a value follows another one in the same container.
   private beforeValue(): void {
     if (this.afterKey) { this.afterKey = false; return; }
-    const n = this.stack.length;
-    if (n > 0) {
-      if (this.stack[n - 1]) this.byte(0x2c);
-      this.stack[n - 1] = true;
+    const top = this.depth - 1;
+    if (top < 0) return;
+    if (top < 64) {
+      const bit = <u64>1 << <u64>top;
+      if (this.filled & bit) this.byte(0x2c);
+      this.filled |= bit;
+    } else {
+      const deep = this.deep!;
+      if (deep[top - 64]) this.byte(0x2c);
+      deep[top - 64] = true;
     }
   }
 
-  beginObject(): JsonWriter { this.beforeValue(); this.byte(0x7b); this.stack.push(false); return this; }
-  endObject(): JsonWriter { this.stack.pop(); this.byte(0x7d); return this; }
-  beginArray(): JsonWriter { this.beforeValue(); this.byte(0x5b); this.stack.push(false); return this; }
-  endArray(): JsonWriter { this.stack.pop(); this.byte(0x5d); return this; }
+  private open(): void {
+    const d = this.depth;
+    if (d < 64) this.filled &= ~(<u64>1 << <u64>d);
+    else {
+      if (this.deep === null) this.deep = new Array<bool>();
+      this.deep!.push(false);
+    }
+    this.depth = d + 1;
+  }
+
+  private close(): void {
+    const d = this.depth - 1;
+    if (d < 0) throw new RangeError("Array is empty"); // as the Array-based stack did
+    if (d >= 64) this.deep!.pop();
+    this.depth = d;
+  }
+
+  beginObject(): JsonWriter { this.beforeValue(); this.byte(0x7b); this.open(); return this; }
+  endObject(): JsonWriter { this.close(); this.byte(0x7d); return this; }
+  beginArray(): JsonWriter { this.beforeValue(); this.byte(0x5b); this.open(); return this; }
+  endArray(): JsonWriter { this.close(); this.byte(0x5d); return this; }
 
   key(name: string): JsonWriter {
     this.beforeValue();

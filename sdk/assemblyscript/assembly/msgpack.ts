@@ -94,6 +94,16 @@ export class Writer extends GrowableBytes {
     else { this.u8(0xdf); this.be32(n); }
   }
 
+  /** Start of the encoded bytes (valid until the next write). */
+  get dataStart(): usize { return changetype<usize>(this.buf); }
+
+  /** Forgets the content, keeping the storage (for writers reused across calls). */
+  reset(): void { this.pos = 0; }
+
+  /** The encoded bytes without a copy: a view that shares storage with this writer, only for
+   *  handing straight to the host (reused writers overwrite it). */
+  view(): Uint8Array { return Uint8Array.wrap(this.buf, 0, this.pos); }
+
   /** A copy of the encoded bytes. */
   toBytes(): Uint8Array {
     const out = new Uint8Array(this.pos);
@@ -105,10 +115,16 @@ export class Writer extends GrowableBytes {
 /** Value families, from the first byte. */
 export enum Kind { Nil, Bool, Int, Float, Str, Bin, Array, Map, Ext, End, Invalid }
 
+/** The one empty byte array (a zero-length Uint8Array cannot be written to, so sharing it is safe). */
+export const EMPTY_BYTES = new Uint8Array(0);
+
 export class Reader {
   pos: i32 = 0;
   /** First decoding error, or null. */
   error: string | null = null;
+  // The map key read by keyStart(): its UTF-8 bytes in `data`; length -1 when there is none.
+  private keyPtr: usize = 0;
+  private keyLen: i32 = -1;
 
   constructor(public data: Uint8Array) {}
 
@@ -276,13 +292,63 @@ export class Reader {
     return s;
   }
 
+  /** Reads a map key (a string, same errors as str()) without allocating it; compare it with keyIs(). */
+  keyStart(): void {
+    this.keyLen = -1;
+    const n = this.strLen();
+    if (n < 0) { this.fail("invalid type: expected a string"); return; }
+    if (!this.need(n)) return;
+    this.keyPtr = this.at();
+    this.keyLen = n;
+    this.pos += n;
+  }
+
+  /** Whether the key read by keyStart() is `name` (compared as UTF-8 bytes, in place). */
+  keyIs(name: string): bool {
+    const n = this.keyLen;
+    if (n < 0) return false;
+    const p = this.keyPtr;
+    const len = name.length;
+    let j = 0; // byte offset in the key
+    for (let i = 0; i < len; i++) {
+      let c = <u32>name.charCodeAt(i);
+      if (c < 0x80) {
+        if (j >= n || <u32>load<u8>(p + <usize>j) != c) return false;
+        j++;
+        continue;
+      }
+      // encode this code point as String.UTF8.encode does (WTF-8: a lone surrogate as 3 bytes), compare bytes
+      let size = 2;
+      if (c >= 0x800) {
+        size = 3;
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
+          const lo = <u32>name.charCodeAt(i + 1);
+          if (lo >= 0xdc00 && lo <= 0xdfff) { c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00); size = 4; i++; }
+        }
+      }
+      if (j + size > n) return false;
+      const q = p + <usize>j;
+      if (size == 2) {
+        if (load<u8>(q) != <u8>(0xc0 | (c >> 6)) || load<u8>(q, 1) != <u8>(0x80 | (c & 0x3f))) return false;
+      } else if (size == 3) {
+        if (load<u8>(q) != <u8>(0xe0 | (c >> 12)) || load<u8>(q, 1) != <u8>(0x80 | ((c >> 6) & 0x3f)) || load<u8>(q, 2) != <u8>(0x80 | (c & 0x3f))) return false;
+      } else {
+        if (load<u8>(q) != <u8>(0xf0 | (c >> 18)) || load<u8>(q, 1) != <u8>(0x80 | ((c >> 12) & 0x3f))
+          || load<u8>(q, 2) != <u8>(0x80 | ((c >> 6) & 0x3f)) || load<u8>(q, 3) != <u8>(0x80 | (c & 0x3f))) return false;
+      }
+      j += size;
+    }
+    return j == n;
+  }
+
   /** bin (or str, or nil for an empty blob) as bytes. */
   bin(): Uint8Array {
-    if (this.tryNil()) return new Uint8Array(0);
+    if (this.tryNil()) return EMPTY_BYTES;
     let n = this.binLen();
     if (n < 0) n = this.strLen();
-    if (n < 0) { this.fail("invalid type: expected a byte array"); return new Uint8Array(0); }
-    if (!this.need(n)) return new Uint8Array(0);
+    if (n < 0) { this.fail("invalid type: expected a byte array"); return EMPTY_BYTES; }
+    if (!this.need(n)) return EMPTY_BYTES;
+    if (n == 0) return EMPTY_BYTES;
     const out = new Uint8Array(n);
     memory.copy(out.dataStart, this.at(), <usize>n);
     this.pos += n;
