@@ -189,7 +189,7 @@ export class GuestAbi {
 
   /** Step 1 of a call made in parts (an Asyncify instance may suspend between the steps):
    *  set the request up; then call `__guest_call(op.length, payload.length)`, finish(rc), end(). */
-  begin(operation: string, payload: Uint8Array): [opLen: number, payloadLen: number] {
+  begin(operation: string, payload: Uint8Array): void {
     this.op = operationBytes(operation);
     this.payload = payload;
     this.currentOperation = operation;
@@ -197,8 +197,10 @@ export class GuestAbi {
     this.guestError = undefined;
     this.hostResponse = EMPTY;
     this.hostError = EMPTY;
-    return [this.op.length, payload.length];
   }
+
+  /** Arguments for `__guest_call` after begin(). */
+  get opLength(): number { return this.op.length; }
 
   /** The call's outcome from `__guest_call`'s return code and what the guest reported. */
   finish(rc: number, operation: string): GuestCallResult {

@@ -342,6 +342,14 @@ export class Host extends EventEmitter implements HostApi {
     return p;
   }
 
+  /** call() for providers: the reply itself when an inline actor finishes at once, else a promise. */
+  callNow(target: string, operation: string, payload: Uint8Array, origin?: WasmCloudEntity, opts?: CallOptions): Uint8Array | Promise<Uint8Array> {
+    const rec = this.actors.get(target);
+    if (!rec || rec.pool.lane !== 'inline' || rec.moving || this.listenerCount('invocation_failed') > 0) return this.call(target, operation, payload, origin, opts);
+    if (origin && origin.contract_id && authorizeInbound(rec.routed, origin.contract_id)) return this.call(target, operation, payload, origin, opts);
+    return rec.pool.tryInvoke(operation, payload, opts?.timeoutMs ?? this.rpcTimeoutMs);
+  }
+
   private invoke(rec: ActorRecord, operation: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (rec.moving) return rec.moving.then(() => rec.pool.invoke(operation, payload, timeoutMs));
     return rec.pool.invoke(operation, payload, timeoutMs);
@@ -456,6 +464,7 @@ export class Host extends EventEmitter implements HostApi {
     if (this.providers.has(key)) return this.describeProvider(this.providers.get(key)!.provider);
     const host: ProviderHost = {
       callActor: (actorId, origin, operation, payload, o) => this.call(actorId, operation, payload, origin, o),
+      callActorNow: (actorId, origin, operation, payload, o) => this.callNow(actorId, operation, payload, origin, o),
       log: (level, text) => this.log(level, `[${provider.name} ${provider.id.slice(0, 8)}] ${text}`),
       dataDir: this.opts.dataDir ?? join(stratusHome(), 'data'),
       rpcTimeoutMs: this.rpcTimeoutMs,

@@ -183,6 +183,34 @@ export class InlinePool {
     });
   }
 
+  /**
+   * invoke() without a promise when the call completes at once: with an idle instance, no suspension
+   * and no commit to wait for (the common case for actors on synchronous providers), the reply is
+   * returned directly. Otherwise the promise invoke() would have returned.
+   */
+  tryInvoke(operation: string, payload: Uint8Array, timeoutMs: number): Uint8Array | Promise<Uint8Array> {
+    const inst = this.idle.length > 0 && this.queue.length === 0 && !this.stopped ? this.idle.pop()! : undefined;
+    if (!inst) return this.invoke(operation, payload, timeoutMs);
+    let out: Uint8Array | undefined;
+    let failed: Error | undefined;
+    const now = Date.now();
+    const job: Job = {
+      operation, payload, timeoutMs, startedAt: now, deadline: now + timeoutMs,
+      resolve: (v) => { out = v; },
+      reject: (e) => { failed = e; },
+    };
+    // settle() runs synchronously for a call that finishes now; a later settlement goes to `later`
+    let settleLater: ((v: Uint8Array) => void) | undefined;
+    let failLater: ((e: Error) => void) | undefined;
+    this.run(inst, job);
+    if (out !== undefined) return out;
+    if (failed !== undefined) return Promise.reject(failed);
+    const later = new Promise<Uint8Array>((res, rej) => { settleLater = res; failLater = rej; });
+    job.resolve = settleLater!;
+    job.reject = failLater!;
+    return later;
+  }
+
   async scale(count: number): Promise<void> {
     this.cfg.count = count;
     if (count > this.cfg.maxInstances) this.cfg.maxInstances = count;
@@ -234,10 +262,10 @@ export class InlinePool {
     inst.deadlineAt = now + job.timeoutMs;
     inst.sliceEnd = now + INLINE_SLICE_MS;
     inst.sliceRefuels = 0;
-    const [opLen, payloadLen] = inst.abi.begin(job.operation, job.payload);
+    inst.abi.begin(job.operation, job.payload);
     let rc: number | Promise<number>;
     try {
-      rc = inst.rt.call(inst.guestCall, opLen, payloadLen);
+      rc = inst.rt.call(inst.guestCall, inst.abi.opLength, job.payload.length);
     } catch (e) {
       return this.trapped(inst, job, e);
     }
@@ -271,7 +299,8 @@ export class InlinePool {
       else if (e instanceof SliceTrap) {
         const slice = new SliceExceeded(this.cfg.label, job.operation, inst.hostCalls === 0);
         if (this.cfg.sliceExceeded) {
-          this.cfg.sliceExceeded(slice, job.operation, job.payload, job.timeoutMs, job.startedAt).then(job.resolve, job.reject);
+          // arrows: tryInvoke may swap job.resolve/reject after this line has run
+          this.cfg.sliceExceeded(slice, job.operation, job.payload, job.timeoutMs, job.startedAt).then((v) => job.resolve(v), (e: Error) => job.reject(e));
           this.refill();
           return;
         }

@@ -31,6 +31,9 @@ export interface InvocationContext {
 export interface ProviderHost {
   /** Invoke an actor on behalf of a provider; resolves with the actor's response payload. */
   callActor(actorId: string, origin: WasmCloudEntity, operation: string, payload: Uint8Array, opts?: { timeoutMs?: number }): Promise<Uint8Array>;
+  /** callActor() that may answer without a promise when the actor finishes at once (host-thread
+   *  lane); same errors, as a rejected promise. */
+  callActorNow?(actorId: string, origin: WasmCloudEntity, operation: string, payload: Uint8Array, opts?: { timeoutMs?: number }): Uint8Array | Promise<Uint8Array>;
   /** Log a line attributed to this provider. */
   log(level: 'debug' | 'info' | 'warn' | 'error', text: string): void;
   /** Directory where a provider may keep durable data (under STRATUS_HOME). */
