@@ -306,7 +306,7 @@ export class Reader {
   /** Whether the key read by keyStart() is `name` (compared as UTF-8 bytes, in place). */
   keyIs(name: string): bool {
     const n = this.keyLen;
-    if (n < 0) return false;
+    if (n < 0) return name.length == 0; // after an error str() gives "", so compare like that
     const p = this.keyPtr;
     const len = name.length;
     let j = 0; // byte offset in the key

@@ -5,7 +5,7 @@ import {
   HttpRequest, HttpResponse, IncrementRequest,
   KeyValueSender, SetRequest, ListAddRequest, ListDelRequest, ListRangeRequest, SetAddRequest, SetDelRequest,
   LoggingSender, LogEntry, NumberGenSender, RangeLimit, MessagingSender, PubMessage, RequestMessage,
-  MessageSubscriberReceiver, SubMessage, Unit, UNIT,
+  MessageSubscriberReceiver, SubMessage, Unit, UNIT, EMPTY_BYTES,
 } from "@stratus/actor-as";
 export { __guest_call, __wasmbus_rpc_version } from "@stratus/actor-as";
 
@@ -215,4 +215,52 @@ registerHandler("Bindings.All", (payload: Uint8Array): Result<Uint8Array> => {
 MessageSubscriberReceiver.handleMessage((m: SubMessage): Result<Unit> => {
   if (m.subject == "fail") return guestError<Unit>("refused " + m.subject);
   return ok<Unit>(UNIT);
+});
+
+// Map keys matched in place (keyStart/keyIs) and, on a second reader over the same bytes, by
+// decoding each key with str(): both answer [indices of the matched candidates (-1 = unknown, value
+// skipped), error text or nil], so the test can check they agree on every input.
+const KEY_CANDIDATES: string[] = ["method", "path", "größe", "日本", "😀", ""];
+
+function readKeys(payload: Uint8Array, inPlace: bool, w: Writer): void {
+  const r = new Reader(payload);
+  const n = r.mapHeader();
+  const found = new Array<i32>();
+  for (let i = 0; i < n && r.ok; i++) {
+    let idx = -1;
+    if (inPlace) {
+      r.keyStart();
+      for (let c = 0; c < KEY_CANDIDATES.length; c++) if (r.keyIs(KEY_CANDIDATES[c])) { idx = c; break; }
+    } else {
+      const key = r.str();
+      for (let c = 0; c < KEY_CANDIDATES.length; c++) if (key == KEY_CANDIDATES[c]) { idx = c; break; }
+    }
+    r.skip();
+    found.push(idx);
+  }
+  r.finish();
+  w.arrayHeader(2);
+  w.arrayHeader(<u32>found.length);
+  for (let i = 0; i < found.length; i++) w.int(<i64>found[i]);
+  if (r.ok) w.nil(); else w.str(r.error!);
+}
+
+registerHandler("Reader.Keys", (payload: Uint8Array): Result<Uint8Array> => {
+  const w = new Writer();
+  w.arrayHeader(2);
+  readKeys(payload, true, w);
+  readKeys(payload, false, w);
+  return ok<Uint8Array>(w.toBytes());
+});
+
+// Host calls whose names are literals, equal strings built at run time, and different strings of
+// the same length, in one guest call (the SDK caches the encoded names per argument).
+registerHandler("Host.Names", (payload: Uint8Array): Result<Uint8Array> => {
+  const suffix = String.UTF8.decode(payload.buffer); // "" unless the test sends one
+  hostCall("default", "wasmcloud:keyvalue", "KeyValue.Get", payload);
+  hostCall("def" + "ault" + suffix, "wasmcloud:" + "keyvalue", "KeyValue." + "Get", payload);
+  hostCall("defaulx", "wasmcloud:keyvaluf", "KeyValue.Set", payload);
+  hostCall("default", "wasmcloud:keyvalue", "KeyValue.Get", payload);
+  hostCall("", "wasmcloud:ké", "Op." + suffix, payload);
+  return ok<Uint8Array>(EMPTY_BYTES);
 });
