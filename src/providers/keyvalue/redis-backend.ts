@@ -7,19 +7,25 @@ import type { KvBackend } from './backend.js';
 import { notAnInteger, overflow, wrongType, type KvKind } from './errors.js';
 import { sortMembers } from './semantics.js';
 
+// One INCRBY in the common case; the i32 checks afterwards undo it inside the same script (atomic:
+// nobody sees the intermediate value). Errors find their cause only on the slow path.
 const INCREMENT_LUA = `
-local t = redis.call('TYPE', KEYS[1]).ok
-if t ~= 'none' and t ~= 'string' then return redis.error_reply('WRONGTYPE ' .. t) end
-local cur = 0
-if t == 'string' then
-  local v = redis.call('GET', KEYS[1])
-  if #v > 11 or not (v == '0' or string.match(v, '^%-?[1-9]%d*$')) then return redis.error_reply('NOTINT ' .. v) end
-  cur = tonumber(v)
-  if cur < -2147483648 or cur > 2147483647 then return redis.error_reply('NOTINT ' .. v) end
+local ok, n = pcall(redis.call, 'INCRBY', KEYS[1], ARGV[1])
+if not ok then
+  local t = redis.call('TYPE', KEYS[1]).ok
+  if t ~= 'string' then return redis.error_reply('WRONGTYPE ' .. t) end
+  return redis.error_reply('NOTINT ' .. redis.call('GET', KEYS[1]))
 end
-local n = cur + tonumber(ARGV[1])
-if n < -2147483648 or n > 2147483647 then return redis.error_reply('OVERFLOW ' .. cur) end
-redis.call('INCRBY', KEYS[1], ARGV[1])
+local d = tonumber(ARGV[1])
+local cur = n - d
+if cur < -2147483648 or cur > 2147483647 then
+  redis.call('DECRBY', KEYS[1], ARGV[1])
+  return redis.error_reply('NOTINT ' .. redis.call('GET', KEYS[1]))
+end
+if n < -2147483648 or n > 2147483647 then
+  redis.call('DECRBY', KEYS[1], ARGV[1])
+  return redis.error_reply('OVERFLOW ' .. cur)
+end
 return n`;
 
 const TYPED_CLEAR_LUA = `
