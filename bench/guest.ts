@@ -3,7 +3,8 @@
 // worker): what the SDK's allocations, msgpack and GC cost per call. Baseline in the same run: the
 // hand-written WAT kvcounter (bench/sdk-kvcounter.wat), same ABI, same host function.
 // Optionally also builds kvcounter against another copy of the SDK (e.g. an older checkout) and
-// alternates with it, for an A/B of SDK changes on the same machine state.
+// alternates with it, for an A/B of SDK changes on the same machine state. Both are compiled with
+// today's flags (--runtime minimal): an SDK from before its between-call __collect() never frees.
 // Run: node dist/bench/guest.js [calls per round] [--sdk-before <dir of sdk/assemblyscript>]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -166,7 +166,7 @@ test('an abort inside a handler reaches the host as the guest error (no env.abor
   assert.match((harness as unknown as { guestError: string }).guestError, /^abort: payload too short for Abort\.Now at .*index\.ts:\d+:\d+$/);
 });
 
-test('memory stays bounded over 20 000 kvcounter invocations (incremental GC)', async () => {
+test('memory stays bounded over 20 000 kvcounter invocations (GC between calls)', async () => {
   const fresh = await WasmbusHarness.create(kvBytes, () => ({ ok: fromHex('cd0400') }));
   const payload = request('/some/longer/path/to/count', { header: { 'user-agent': ['test'], accept: ['*/*', 'text/plain'] }, body: new Uint8Array(2048) });
   for (let i = 0; i < 2000; i++) assert.equal(fresh.call('HttpServer.HandleRequest', payload).rc, 1);

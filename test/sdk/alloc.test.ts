@@ -100,3 +100,18 @@ test('host-call name cache: literals, equal strings built at run time and same-l
   call('aaaa', 'ns:one', 'A.B');
   call('', '', '');
 });
+
+test('garbage-heavy calls (Mem.Churn, 50 KiB to 3 MiB of garbage each) leave memory flat: collected between calls', () => {
+  const fresh = h;
+  const small = new Uint8Array(16), big = new Uint8Array(64 * 1024);
+  for (let i = 0; i < 200; i++) assert.equal(fresh.call('Mem.Churn', i % 50 === 0 ? big : small).rc, 1);
+  const warm = fresh.memoryBytes;
+  // the garbage of up to 8 calls (COLLECT_EVERY in guest.ts) plus one 3 MiB call may be alive at once
+  assert.ok(warm <= 8 * 1024 * 1024, `memory ${warm} bytes after warm-up`);
+  for (let i = 0; i < 2000; i++) {
+    const r = fresh.call('Mem.Churn', i % 50 === 0 ? big : small);
+    if (r.rc !== 1) assert.fail(`call ${i}: ${r.error}`);
+  }
+  // without collection: 2000 x >= 50 KiB = 100+ MiB
+  assert.ok(fresh.memoryBytes <= warm + 4 * 65536, `memory grew from ${warm} to ${fresh.memoryBytes} bytes`);
+});

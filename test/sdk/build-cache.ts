@@ -31,6 +31,7 @@ function sourceHash(dir: string): string {
   const h = createHash('sha256');
   hashTree(h, dir);
   hashTree(h, join(ROOT, 'sdk', 'assemblyscript'));
+  h.update(readFileSync(join(ROOT, 'src', 'build', 'assemblyscript.ts'))); // compiler flags (runtime)
   return h.digest('hex').slice(0, 24);
 }
 

@@ -56,6 +56,27 @@ function operationName(opLen: i32): string {
 
 /** The actor entry point. Actors re-export it: `export { __guest_call } from "@stratus/actor-as"`. */
 export function __guest_call(opLen: i32, payloadLen: i32): i32 {
+  const rc = serve(opLen, payloadLen);
+  if (ASC_RUNTIME == 1) collectBetweenCalls();
+  return rc;
+}
+
+// `stratus build` uses the minimal runtime (no incremental GC work during calls): it never collects
+// by itself and does not scan the stack, so the SDK collects here, with nothing of the call left
+// alive: every COLLECT_EVERY calls, and after any call that grew memory (a big allocation).
+const COLLECT_EVERY = 8;
+let callsSinceCollect = 0;
+let pagesAtCollect: i32 = 0;
+
+function collectBetweenCalls(): void {
+  const pages = memory.size();
+  if (++callsSinceCollect < COLLECT_EVERY && pages == pagesAtCollect) return;
+  __collect();
+  callsSinceCollect = 0;
+  pagesAtCollect = pages;
+}
+
+function serve(opLen: i32, payloadLen: i32): i32 {
   if (opLen > opScratch.byteLength) opScratch = new ArrayBuffer(opLen);
   const payload = new Uint8Array(payloadLen);
   __guest_request(changetype<usize>(opScratch), payload.dataStart);

@@ -113,7 +113,7 @@ registerHandler("Host.Call", (payload: Uint8Array): Result<Uint8Array> => {
   return ok<Uint8Array>(res.value);
 });
 
-// Allocates and drops garbage, to check the incremental GC keeps memory bounded.
+// Allocates and drops garbage (~60 KiB + 50 x payload size), to check memory stays bounded.
 registerHandler("Mem.Churn", (payload: Uint8Array): Result<Uint8Array> => {
   let total = 0;
   for (let i = 0; i < 50; i++) {
