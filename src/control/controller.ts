@@ -213,6 +213,14 @@ export class HostController {
       modules.set(a.name, await this.d.buildProject(a.path));
     }
 
+    const previous = this.d.store.get().apps.find((x) => x.name === m.name);
+    if (previous) {
+      // A redeploy: links only the old version had go first (one may hold a port the new one needs).
+      const next = m.links.map((l) => ({ actor_id: peekActorId(readFileSync(modules.get(l.actor)!)) ?? '', contract_id: linkContract(l, this.d.providerContracts), link_name: l.linkName }));
+      const others = this.d.store.get().apps.filter((x) => x.name !== m.name);
+      await this.removeParts({ links: previous.links.filter((l) => !next.some((x) => sameLink(x, l))), actors: [], providers: [] }, others);
+    }
+
     try {
       for (const p of m.providers) {
         const inv = this.d.host.inventory();
@@ -243,11 +251,39 @@ export class HostController {
       const msg = `deploying application "${m.name}" failed part-way: ${(e as Error).message}`;
       throw new StratusError(isStratusError(e) ? e.code : 'INTERNAL', msg, `fix the cause and run \`stratus app deploy\` again, or remove what was started with \`stratus app undeploy ${m.name}\``);
     }
+    if (previous) {
+      // ...and its actors and providers once the new version is in place.
+      const others = this.d.store.get().apps.filter((x) => x.name !== record.name);
+      await this.removeParts({
+        links: previous.links.filter((l) => !record.links.some((x) => sameLink(x, l))),
+        actors: previous.actors.filter((id) => !record.actors.includes(id)),
+        providers: previous.providers.filter((p) => !record.providers.some((x) => x.id === p.id && x.linkName === p.linkName)),
+      }, [...others, record]);
+    }
     this.d.store.update((s) => {
       s.apps = s.apps.filter((x) => x.name !== record.name);
       s.apps.push(record);
     });
     return record;
+  }
+
+  /** Delete links, stop actors, then providers, skipping anything an app in `keep` still uses. */
+  private async removeParts(parts: Pick<AppRecord, 'links' | 'actors' | 'providers'>, keep: AppRecord[]): Promise<void> {
+    const usedElsewhere = (pred: (o: AppRecord) => boolean) => keep.some(pred);
+    const hostLinks = this.d.host.links();
+    for (const l of parts.links) {
+      if (usedElsewhere((o) => o.links.some((x) => sameLink(x, l)))) continue;
+      if (hostLinks.some((x) => sameLink(x, l))) await this.deleteLink(l.actor_id, l.contract_id, l.link_name);
+    }
+    const inv = this.d.host.inventory();
+    for (const id of parts.actors) {
+      if (usedElsewhere((o) => o.actors.includes(id))) continue;
+      if (inv.actors.some((a) => a.id === id)) await this.stopActor(id);
+    }
+    for (const p of parts.providers) {
+      if (usedElsewhere((o) => o.providers.some((x) => x.id === p.id && x.linkName === p.linkName))) continue;
+      if (inv.providers.some((x) => x.id === p.id && x.linkName === p.linkName)) await this.stopProvider(p.id, p.linkName);
+    }
   }
 
   /** An actor already running with the same key is scaled to the wanted count instead of started twice. */
@@ -272,22 +308,7 @@ export class HostController {
     const state = this.d.store.get();
     const app = state.apps.find((a) => a.name === name);
     if (!app) throw new StratusError('BAD_REQUEST', `no application named "${name}" is deployed`, 'list applications with `stratus app list`');
-    const others = state.apps.filter((a) => a.name !== name);
-    const usedElsewhere = (pred: (o: AppRecord) => boolean) => others.some(pred);
-    const hostLinks = this.d.host.links();
-    for (const l of app.links) {
-      if (usedElsewhere((o) => o.links.some((x) => sameLink(x, l)))) continue;
-      if (hostLinks.some((x) => sameLink(x, l))) await this.deleteLink(l.actor_id, l.contract_id, l.link_name);
-    }
-    const inv = this.d.host.inventory();
-    for (const id of app.actors) {
-      if (usedElsewhere((o) => o.actors.includes(id))) continue;
-      if (inv.actors.some((a) => a.id === id)) await this.stopActor(id);
-    }
-    for (const p of app.providers) {
-      if (usedElsewhere((o) => o.providers.some((x) => x.id === p.id && x.linkName === p.linkName))) continue;
-      if (inv.providers.some((x) => x.id === p.id && x.linkName === p.linkName)) await this.stopProvider(p.id, p.linkName);
-    }
+    await this.removeParts(app, state.apps.filter((a) => a.name !== name));
     this.d.store.update((s) => {
       s.apps = s.apps.filter((a) => a.name !== name);
     });

@@ -2,7 +2,7 @@
 // them: separate `node bin/stratus.js` processes against a temp STRATUS_HOME.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cli, freePort, get, signedKvcounter, tempHome, writeManifest, type CliResult } from './support.js';
@@ -156,6 +156,22 @@ spec:
     assert.deepEqual(await get(`http://127.0.0.1:${port}/bloggo`), { status: 200, body: '{"counter": 1}' });
     const listed = await run('app', 'list');
     assert.match(listed.stdout, /counter\s+deployed\s+1\s+2\s+2/, `exit ${listed.code}: ${listed.stderr}`);
+
+    // Redeploying the name with different contents removes what only the old version had.
+    const full = readFileSync(manifest, 'utf8');
+    const slimmer = writeManifest(home.dir, { actorPath: await signedKvcounter(home.dir), port, kvValues: { backend: 'memory' }, name: 'counter', noKvLink: true });
+    const redep = await run('app', 'deploy', slimmer, '-o', 'json');
+    assert.equal(redep.code, 0, `${redep.stderr}${redep.stdout}`);
+    assert.equal(json(redep).links.length, 1);
+    const links = json(await run('ctl', 'link', 'query', '-o', 'json')).links as { contract_id: string }[];
+    assert.deepEqual(links.map((l) => l.contract_id), ['wasmcloud:httpserver'], 'the keyvalue link of the old version is gone');
+    const noKv = await get(`http://127.0.0.1:${port}/bloggo`);
+    assert.equal(noKv.status, 500);
+    assert.match(noKv.body, /missing link definition for wasmcloud:keyvalue/);
+    // and back: the link is put again
+    writeFileSync(manifest, full);
+    assert.equal((await run('app', 'deploy', manifest)).code, 0);
+    assert.equal(json(await run('ctl', 'link', 'query', '-o', 'json')).links.length, 2);
 
     const undeploy = await run('app', 'undeploy', 'counter');
     assert.equal(undeploy.code, 0, undeploy.stderr);
