@@ -72,36 +72,52 @@ export class AsyncifyRuntime {
    * the wrapper returns the settled value (or throws the rejection into the guest, which traps).
    */
   wrapImport<A extends unknown[]>(fn: (...a: A) => number | void | Promise<number | void>): (...a: A) => number | void {
-    return (...a: A) => {
-      if (this.rewinding) return this.finishRewind();
-      const r = fn(...a);
-      if (typeof r === 'number' || r === undefined || !isThenable(r)) return r as number | void;
-      if (this.depth !== 1) {
-        throw new Error(this.depth === 0
-          ? 'AsyncifyRuntime: an import returned a Promise outside AsyncifyRuntime.call(); call exports through the runtime'
-          : 'AsyncifyRuntime: an import returned a Promise inside a nested call into the same instance, which cannot suspend');
-      }
-      this.borrow();
-      const p = Promise.resolve(r);
-      p.catch(noop); // awaited by call(); this only keeps a dropped promise (trap while unwinding) from being "unhandled"
-      this.pending = p;
-      this.startUnwind(this.borrowedAt);
-      return undefined; // ignored: the guest is unwinding
-    };
+    // `arguments` + apply instead of rest/spread: no array per call on the hot path
+    const self = this;
+    return function wrapped(this: unknown): number | void {
+      if (self.rewinding) return self.finishRewind();
+      // eslint-disable-next-line prefer-rest-params
+      const r = (fn as (...x: unknown[]) => unknown).apply(undefined, arguments as unknown as unknown[]) as number | void | Promise<number | void>;
+      return self.afterImport(r);
+    } as unknown as (...a: A) => number | void;
+  }
+
+  private afterImport(r: number | void | Promise<number | void>): number | void {
+    if (typeof r === 'number' || r === undefined || !isThenable(r)) return r as number | void;
+    if (this.depth !== 1) {
+      throw new Error(this.depth === 0
+        ? 'AsyncifyRuntime: an import returned a Promise outside AsyncifyRuntime.call(); call exports through the runtime'
+        : 'AsyncifyRuntime: an import returned a Promise inside a nested call into the same instance, which cannot suspend');
+    }
+    this.borrow();
+    const p = Promise.resolve(r);
+    p.catch(noop); // awaited by call(); this only keeps a dropped promise (trap while unwinding) from being "unhandled"
+    this.pending = p;
+    this.startUnwind(this.borrowedAt);
+    return undefined; // ignored: the guest is unwinding
   }
 
   /**
    * Call an export. Returns the plain result when nothing suspended (no Promise, no allocation);
    * otherwise a Promise that settles after one or more unwind/await/rewind rounds.
+   * call2() is the same for a two-argument export (`__guest_call`), without an argument array.
    */
+  call2(fn: (a: number, b: number) => number, a: number, b: number): number | Promise<number> {
+    return this.enter(fn as (...x: number[]) => number, a, b, undefined);
+  }
+
   call(fn: (...a: number[]) => number, ...args: number[]): number | Promise<number> {
+    return this.enter(fn, 0, 0, args);
+  }
+
+  private enter(fn: (...a: number[]) => number, a: number, b: number, args: number[] | undefined): number | Promise<number> {
     if (this.waiting || this.rewinding) {
       throw new Error('AsyncifyRuntime: the instance is suspended in an async import; it cannot be entered until that call completes');
     }
     this.depth++;
     let r: number;
     try {
-      r = fn(...args);
+      r = args ? fn(...args) : fn(a, b);
     } catch (e) {
       throw this.fail(e);
     } finally {
@@ -109,7 +125,7 @@ export class AsyncifyRuntime {
     }
     if (this.pending === undefined || this.depth !== 0) return r;
     this.finishUnwind();
-    return this.resume(fn, args);
+    return this.resume(fn, args ?? [a, b]);
   }
 
   private async resume(fn: (...a: number[]) => number, args: number[]): Promise<number> {

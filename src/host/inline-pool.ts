@@ -24,6 +24,8 @@ const FUEL_PER_CHECK = 20_000;
 /** Refuels past the slice's end before it counts as used up (see sliceRefuels). */
 const MIN_SLICE_REFUELS = 16;
 const SWEEP_MS = 20;
+/** Shared empty list: most calls wait on no commit, so none is allocated for them. */
+const NO_COMMITS: Promise<void>[] = [];
 /** Instances above `count` (made for a burst of suspended calls) go after idling this long. */
 const RETIRE_IDLE_MS = 2000;
 
@@ -80,14 +82,17 @@ class InlineInstance {
   sliceRefuels = 0;
   hostCalls = 0;
   /** Commits the call's writes wait on; the reply is released after them. */
-  durable: Promise<void>[] = [];
+  durable: Promise<void>[] = NO_COMMITS;
   readonly abi: GuestAbi;
   readonly memory: WebAssembly.Memory;
   readonly rt: AsyncifyRuntime;
   readonly guestCall: (opLen: number, payloadLen: number) => number;
 
   constructor(cfg: InlinePoolConfig) {
-    const durable = (p: Promise<void>) => { this.durable.push(p); };
+    const durable = (p: Promise<void>) => {
+      if (this.durable === NO_COMMITS) this.durable = [p];
+      else if (!this.durable.includes(p)) this.durable.push(p);
+    };
     this.abi = new GuestAbi((b, n, o, p) => {
       this.hostCalls++;
       const r = cfg.hostCall(b, n, o, p, durable);
@@ -108,7 +113,10 @@ class InlineInstance {
     let hostCall: (...a: number[]) => number | void = () => {
       throw new Error('host call during instantiation is not supported');
     };
-    const wasmbus = { ...table, __host_call: (...a: number[]) => hostCall(...a) };
+    const wasmbus = {
+      ...table,
+      __host_call: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => hostCall(a, b, c, d, e, f, g, h),
+    };
     let memory: WebAssembly.Memory | undefined;
     const imports: Record<string, Record<string, unknown>> = {
       wasmbus, wapc: wasmbus,
@@ -257,7 +265,7 @@ export class InlinePool {
   private run(inst: InlineInstance, job: Job): void {
     inst.job = job;
     inst.hostCalls = 0;
-    inst.durable = [];
+    inst.durable = NO_COMMITS;
     const now = performance.now();
     inst.deadlineAt = now + job.timeoutMs;
     inst.sliceEnd = now + INLINE_SLICE_MS;
@@ -265,7 +273,7 @@ export class InlinePool {
     inst.abi.begin(job.operation, job.payload);
     let rc: number | Promise<number>;
     try {
-      rc = inst.rt.call(inst.guestCall, inst.abi.opLength, job.payload.length);
+      rc = inst.rt.call2(inst.guestCall, inst.abi.opLength, job.payload.length);
     } catch (e) {
       return this.trapped(inst, job, e);
     }
@@ -279,7 +287,7 @@ export class InlinePool {
     inst.abi.end();
     const durable = inst.durable;
     inst.job = null;
-    inst.durable = [];
+    inst.durable = NO_COMMITS;
     this.release(inst);
     if (!r.ok) return job.reject(callFailure('guest', r.error, this.cfg.label, job.operation, this.cfg.maxMemoryPages));
     if (durable.length === 0) return job.resolve(r.data);
