@@ -21,6 +21,7 @@ export interface RunHostOptions {
   /** Only actors issued by these account keys (A...) may start; empty = any. */
   trustedIssuers?: string[];
   rpcTimeoutMs?: number;
+  isolation?: 'inline' | 'worker';
   home?: string;
   labels?: Record<string, string>;
   /** Progress lines for people (stderr in `stratus up`). */
@@ -56,6 +57,7 @@ export async function runHost(opts: RunHostOptions = {}): Promise<RunningHost> {
     allowUnsigned: opts.allowUnsigned,
     trustedIssuers: opts.trustedIssuers,
     rpcTimeoutMs: opts.rpcTimeoutMs,
+    isolation: opts.isolation,
     dataDir: paths.dataDir,
     log,
   });

@@ -15,6 +15,7 @@ export interface RuntimeOptions {
   /** Only actors issued by these account keys (A...) may start; empty = any. */
   trustedIssuers?: string[];
   rpcTimeoutMs?: number;
+  isolation?: 'inline' | 'worker';
   dataDir: string;
   log: (level: 'debug' | 'info' | 'warn' | 'error', text: string) => void;
 }
@@ -28,7 +29,7 @@ export interface Runtime {
 }
 
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
-  const host = new Host({ hostSeed: o.hostSeed, allowUnsigned: o.allowUnsigned, trustedIssuers: o.trustedIssuers, rpcTimeoutMs: o.rpcTimeoutMs, dataDir: o.dataDir, log: o.log });
+  const host = new Host({ hostSeed: o.hostSeed, allowUnsigned: o.allowUnsigned, trustedIssuers: o.trustedIssuers, rpcTimeoutMs: o.rpcTimeoutMs, isolation: o.isolation, dataDir: o.dataDir, log: o.log });
   const providerContracts: Record<string, string> = {};
   // logging/numbergen are served by the host itself; only real providers can be started.
   for (const p of BUILTIN_PROVIDERS) if (p.runsAs === 'provider') providerContracts[p.name] = p.contractId;

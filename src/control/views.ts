@@ -80,6 +80,8 @@ export function inventoryView(inv: HostInventory, labels: Record<string, string>
       call_alias: a.callAlias ?? null,
       max_instances: a.maxInstances,
       max_memory_pages: a.maxMemoryPages,
+      // Stratus extension: where the instances run (inline = host thread, worker = own threads)
+      lane: a.lane ?? 'worker',
       instances: Array.from({ length: a.count }, (_, i) => ({ annotations: {}, instance_id: instanceId(a.id, i), revision: a.revision })),
     })),
     providers: inv.providers.map((p) => ({

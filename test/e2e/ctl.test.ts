@@ -95,7 +95,7 @@ test('detached host driven by ctl: providers, actor, links, scale, claims, call-
     assert.match(otherHost.stderr, new RegExp(`no host NOTTHISHOST .* the local host is ${hostId}`));
     assert.equal(inv.actors[0].instances.length, 3);
     assert.deepEqual(inv.providers.map((p: { name: string }) => p.name).sort(), ['httpserver', 'keyvalue']);
-    assert.match((await run('ctl', 'get', 'inventory')).stdout, /Actor ID\s+Name\s+Instances[\s\S]*kvcounter\s+3/);
+    assert.match((await run('ctl', 'get', 'inventory')).stdout, /Actor ID\s+Name\s+Instances\s+Lane[\s\S]*kvcounter\s+3\s+inline/);
     const claims = json(await run('ctl', 'get', 'claims', '-o', 'json'));
     assert.equal(claims.claims[0].sub, actor.id);
     assert.equal(claims.claims[0].caps, 'wasmcloud:httpserver,wasmcloud:keyvalue');

@@ -101,6 +101,10 @@ test('stratus up with an invalid manifest exits 3 and leaves no host behind', as
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--detached/);
     assert.match(help.stdout, /--rpc-timeout/);
+    assert.match(help.stdout, /--isolation/);
+    const lane = await cli(home.dir, ['up', '--isolation', 'threads']);
+    assert.equal(lane.code, 2, lane.stdout + lane.stderr);
+    assert.match(lane.stderr, /--isolation must be inline or worker, got "threads"/);
   } finally {
     home.cleanup();
   }

@@ -68,7 +68,7 @@ export function register(program: Command): void {
     }
     emit(format, inv, () => [
       `Host inventory (${inv.host_id})`, '',
-      renderTable(['Actor ID', 'Name', 'Instances', 'Image ref'], inv.actors.map((a: any) => [a.id, a.name, String(a.instances.length), a.image_ref])),
+      renderTable(['Actor ID', 'Name', 'Instances', 'Lane', 'Image ref'], inv.actors.map((a: any) => [a.id, a.name, String(a.instances.length), a.lane, a.image_ref])),
       '',
       renderTable(['Provider ID', 'Name', 'Link name', 'Contract ID'], inv.providers.map((p: any) => [p.id, p.name, p.link_name, p.contract_id])),
     ].join('\n'));

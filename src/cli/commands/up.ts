@@ -8,7 +8,7 @@ import { controlPaths } from '../../control/paths.js';
 import { controlRequest, hostIsRunning } from '../../control/client.js';
 import type { HostView } from '../../control/views.js';
 
-interface UpOptions { detached?: boolean; manifest?: string; allowUnsigned?: boolean; trustedIssuer?: string[]; rpcTimeout?: string; output?: string; label?: string[]; logLevel?: string }
+interface UpOptions { detached?: boolean; manifest?: string; allowUnsigned?: boolean; trustedIssuer?: string[]; rpcTimeout?: string; output?: string; label?: string[]; logLevel?: string; isolation?: string }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];
@@ -17,6 +17,12 @@ function parseLevel(v: string | undefined): Level {
   const l = (v ?? 'info') as Level;
   if (!LEVELS.includes(l)) throw new StratusError('BAD_REQUEST', `--log-level must be one of ${LEVELS.join(', ')}, got "${v}"`);
   return l;
+}
+
+function parseIsolation(v: string | undefined): 'inline' | 'worker' | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'inline' && v !== 'worker') throw new StratusError('BAD_REQUEST', `--isolation must be inline or worker, got "${v}"`);
+  return v;
 }
 
 function parseTimeout(v: string | undefined): number | undefined {
@@ -59,6 +65,7 @@ async function runForeground(o: UpOptions, format: OutputFormat): Promise<void> 
   const min = LEVELS.indexOf(parseLevel(o.logLevel));
   const running = await runHost({
     manifest: o.manifest, allowUnsigned: o.allowUnsigned, trustedIssuers: parseIssuers(o.trustedIssuer), rpcTimeoutMs: parseTimeout(o.rpcTimeout), labels: parseLabels(o.label),
+    isolation: parseIsolation(o.isolation),
     note: say,
     log: (level, text) => {
       if (LEVELS.indexOf(level) >= min) process.stderr.write(`[${new Date().toISOString()}] ${level.padEnd(5)} ${text}\n`);
@@ -83,6 +90,7 @@ async function runDetached(o: UpOptions, format: OutputFormat): Promise<void> {
     throw new StratusError('BAD_REQUEST', `a Stratus host is already running on ${paths.socket}`, 'stop it with `stratus down`, or use another STRATUS_HOME');
   }
   parseTimeout(o.rpcTimeout);
+  parseIsolation(o.isolation);
   parseLabels(o.label);
   parseLevel(o.logLevel);
   const args = [process.argv[1], 'up'];
@@ -90,6 +98,7 @@ async function runDetached(o: UpOptions, format: OutputFormat): Promise<void> {
   if (o.allowUnsigned) args.push('--allow-unsigned');
   for (const k of parseIssuers(o.trustedIssuer) ?? []) args.push('--trusted-issuer', k);
   if (o.rpcTimeout) args.push('--rpc-timeout', o.rpcTimeout);
+  if (o.isolation) args.push('--isolation', o.isolation);
   for (const l of o.label ?? []) args.push('--label', l);
   if (o.logLevel) args.push('--log-level', o.logLevel);
   const { mkdirSync } = await import('node:fs');
@@ -127,6 +136,7 @@ export function register(program: Command): void {
     .option('--allow-unsigned', 'development switch: run actors that carry no claims')
     .option('--trusted-issuer <account-key...>', 'only run actors signed by these accounts (A...); default: any valid issuer')
     .option('--rpc-timeout <ms>', 'deadline for one invocation in milliseconds (default 2000)')
+    .option('--isolation <lane>', 'where actors run: inline (host thread, default; fuel deadlines) or worker (one thread per instance)')
     .option('--label <KEY=VALUE...>', 'host label shown by `stratus ctl get hosts`')
     .option('--log-level <level>', 'least severe log level printed: debug, info, warn, error', 'info');
   addOutputOption(up).action(async (o: UpOptions) => {
