@@ -1,6 +1,7 @@
-// Per-invocation cost: an echo actor through the Host (worker thread, message hop) vs calling the
-// same wasm export in-process through the same ABI code; plus the __host_call hop (worker blocks
-// on Atomics.wait while the main thread answers) vs an in-process host function.
+// Per-invocation cost: an echo actor through the Host vs calling the same wasm export in-process
+// through the same ABI code; plus a builtin and a provider __host_call. Measured for both lanes:
+// inline (host thread: fuel + Asyncify instrumented module) and worker (a thread per instance,
+// host calls hop to the main thread over Atomics).
 // Run: node dist/bench/invoke.js [iterations]
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
@@ -86,39 +87,50 @@ const rawHcNs = time(N, () => rawHc('Run', rngPayload));
 time(N, () => rawHc('Run', kvPayload));
 const rawKvNs = time(N, () => rawHc('Run', kvPayload));
 
-// through the host
-const host = new Host({ log: () => undefined, maxInstances: 2 });
-const echo = await host.startActor(signActorModule(echoWasm, { name: 'echo' }), { count: 2 });
-const hc = await host.startActor(signActorModule(hostcallWasm, { name: 'hc', caps: ['wasmcloud:builtin:numbergen', 'wasmcloud:keyvalue'] }), { count: 1 });
-const kv = new MemoryKv();
-kv.calls.push = () => 0; // do not keep 10^4 recorded calls in a benchmark
-await host.startProvider(kv);
-await host.putLink({ actor_id: hc.id, provider_id: kv.id, contract_id: 'wasmcloud:keyvalue', link_name: 'default', values: {} });
-await timeAsync(N / 4, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
-const hostEchoNs = await timeAsync(N, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
-await timeConcurrent(N / 4, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
-const hostEchoConcNs = await timeConcurrent(N, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
-const echoMain = { elu: mainThreadNs, cpu: mainCpuNs };
-await timeAsync(N / 4, () => host.call(hc.id, 'Run', rngPayload));
-const hostHcNs = await timeAsync(N, () => host.call(hc.id, 'Run', rngPayload));
-await timeAsync(N / 4, () => host.call(hc.id, 'Run', kvPayload));
-const hostKvNs = await timeAsync(N, () => host.call(hc.id, 'Run', kvPayload));
-// kvcounter's shape: one invocation + one provider host call, 32 in flight (what bench/http.ts drives)
-await host.scaleActor(hc.id, 2);
-await timeConcurrent(N / 4, 32, () => host.call(hc.id, 'Run', kvPayload));
-const hostKvConcNs = await timeConcurrent(N, 32, () => host.call(hc.id, 'Run', kvPayload));
-const kvMain = { elu: mainThreadNs, cpu: mainCpuNs };
-await host.shutdown();
+interface LaneResult {
+  echo: number; echoConc: number; echoMain: { elu: number; cpu: number };
+  builtin: number; provider: number; providerConc: number; providerMain: { elu: number; cpu: number };
+}
+
+async function throughHost(isolation: 'inline' | 'worker'): Promise<LaneResult> {
+  const host = new Host({ log: () => undefined, maxInstances: 2, isolation });
+  const echo = await host.startActor(signActorModule(echoWasm, { name: 'echo' }), { count: 2 });
+  const hc = await host.startActor(signActorModule(hostcallWasm, { name: 'hc', caps: ['wasmcloud:builtin:numbergen', 'wasmcloud:keyvalue'] }), { count: 1 });
+  const kv = new MemoryKv();
+  kv.calls.push = () => 0; // do not keep 10^4 recorded calls in a benchmark
+  await host.startProvider(kv);
+  await host.putLink({ actor_id: hc.id, provider_id: kv.id, contract_id: 'wasmcloud:keyvalue', link_name: 'default', values: {} });
+  await timeAsync(N / 4, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
+  const echoNs = await timeAsync(N, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
+  await timeConcurrent(N / 4, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
+  const echoConc = await timeConcurrent(N, 32, () => host.call(echo.id, 'Echo.Say', PAYLOAD));
+  const echoMain = { elu: mainThreadNs, cpu: mainCpuNs };
+  await timeAsync(N / 4, () => host.call(hc.id, 'Run', rngPayload));
+  const builtin = await timeAsync(N, () => host.call(hc.id, 'Run', rngPayload));
+  await timeAsync(N / 4, () => host.call(hc.id, 'Run', kvPayload));
+  const provider = await timeAsync(N, () => host.call(hc.id, 'Run', kvPayload));
+  // kvcounter's shape: one invocation + one provider host call, 32 in flight (what bench/http.ts drives)
+  await host.scaleActor(hc.id, 2);
+  await timeConcurrent(N / 4, 32, () => host.call(hc.id, 'Run', kvPayload));
+  const providerConc = await timeConcurrent(N, 32, () => host.call(hc.id, 'Run', kvPayload));
+  const providerMain = { elu: mainThreadNs, cpu: mainCpuNs };
+  await host.shutdown();
+  return { echo: echoNs, echoConc, echoMain, builtin, provider, providerConc, providerMain };
+}
+
+const lanes = { inline: await throughHost('inline'), worker: await throughHost('worker') };
 
 console.log(`invoke benchmark, ${N} calls each, ${PAYLOAD.length}-byte payload (one run, same process)`);
-console.log(`  echo raw in-process (baseline)          ${fmt(rawEchoNs)}`);
-console.log(`  echo via Host, sequential               ${fmt(hostEchoNs)}   ratio ${(hostEchoNs / rawEchoNs).toFixed(1)}x baseline`);
-console.log(`  echo via Host, 32 in flight, 2 inst.    ${fmt(hostEchoConcNs)}   ratio ${(hostEchoConcNs / rawEchoNs).toFixed(1)}x baseline (throughput ${(1e9 / hostEchoConcNs).toFixed(0)} calls/s)`);
-console.log(`  main-thread cost per echo call (32 in flight)  ${fmt(echoMain.cpu)} CPU, ${fmt(echoMain.elu)} busy   (what an HTTP front end on the main thread pays; the wasm runs on worker threads)`);
+console.log(`  echo raw in-process (baseline)                ${fmt(rawEchoNs)}`);
 console.log(`  builtin host call raw in-process (baseline)   ${fmt(rawHcNs)}`);
-console.log(`  builtin host call via Host (served in worker) ${fmt(hostHcNs)}   ratio ${(hostHcNs / rawHcNs).toFixed(1)}x baseline`);
 console.log(`  provider host call raw in-process (baseline)  ${fmt(rawKvNs)}`);
-console.log(`  provider host call via Host (Atomics hop)     ${fmt(hostKvNs)}   ratio ${(hostKvNs / rawKvNs).toFixed(1)}x baseline`);
-console.log(`  => one provider __host_call hop to the main thread costs about ${((hostKvNs - hostHcNs) / 1000).toFixed(1)} µs`);
-console.log(`  invocation + provider host call, 32 in flight, 2 inst.  ${fmt(hostKvConcNs)}   (throughput ${(1e9 / hostKvConcNs).toFixed(0)} calls/s)`);
-console.log(`  main-thread cost per such call                 ${fmt(kvMain.cpu)} CPU, ${fmt(kvMain.elu)} busy`);
+for (const [lane, r] of Object.entries(lanes)) {
+  console.log(`lane ${lane}${lane === 'inline' ? ' (default: host thread)' : ' (a worker thread per instance)'}`);
+  console.log(`  echo via Host, sequential                     ${fmt(r.echo)}   ratio ${(r.echo / rawEchoNs).toFixed(1)}x baseline`);
+  console.log(`  echo via Host, 32 in flight, 2 inst.          ${fmt(r.echoConc)}   (throughput ${(1e9 / r.echoConc).toFixed(0)} calls/s)`);
+  console.log(`  main-thread cost per echo call (32 in flight) ${fmt(r.echoMain.cpu)} CPU, ${fmt(r.echoMain.elu)} busy`);
+  console.log(`  builtin host call via Host                    ${fmt(r.builtin)}   ratio ${(r.builtin / rawHcNs).toFixed(1)}x baseline`);
+  console.log(`  provider host call via Host                   ${fmt(r.provider)}   ratio ${(r.provider / rawKvNs).toFixed(1)}x baseline`);
+  console.log(`  invocation + provider host call, 32 in flight ${fmt(r.providerConc)}   (throughput ${(1e9 / r.providerConc).toFixed(0)} calls/s)`);
+  console.log(`  main-thread cost per such call                ${fmt(r.providerMain.cpu)} CPU, ${fmt(r.providerMain.elu)} busy`);
+}
