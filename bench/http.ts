@@ -220,28 +220,34 @@ function report(title: string, stratus: WrkResult, bare: WrkResult): number {
   console.log(line('bare node', bare));
   console.log(`  ratio stratus/bare: ${ratio.toFixed(2)}  (target >= 0.80: ${ratio >= 0.8 ? 'met' : 'NOT met'})`);
   // CPU per request is less sensitive to other load on a shared machine than req/s.
-  console.log(`  cpu per request bare/stratus: ${((bare.cpuUsPerReq ?? NaN) / (stratus.cpuUsPerReq ?? NaN)).toFixed(2)}\n`);
+  console.log(`  cpu per request bare/stratus: ${((bare.cpuUsPerReq ?? NaN) / (stratus.cpuUsPerReq ?? NaN)).toFixed(2)}`);
   return ratio;
 }
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : '';
 const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(repo, 'bench-profiles')}`] : [];
-const ROUNDS = arg('rounds', 2);
+const ROUNDS = arg('rounds', 3);
 
 /** Alternate baseline and Stratus runs (the machine is shared, load drifts); keep each side's best round. */
 async function pair(title: string, stratus: () => Promise<WrkResult>, bare: () => Promise<WrkResult>): Promise<void> {
   let bestS: WrkResult | undefined, bestB: WrkResult | undefined;
+  const roundRatios: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const b = await bare();
     const st = await stratus();
-    console.log(`  round ${i + 1}: stratus ${st.rps.toFixed(0)} req/s (${(st.cpuUsPerReq ?? NaN).toFixed(0)} us cpu/req), bare ${b.rps.toFixed(0)} req/s (${(b.cpuUsPerReq ?? NaN).toFixed(0)} us cpu/req)`);
+    roundRatios.push(st.rps / b.rps);
+    console.log(`  round ${i + 1}: stratus ${st.rps.toFixed(0)} req/s (${(st.cpuUsPerReq ?? NaN).toFixed(0)} us cpu/req), bare ${b.rps.toFixed(0)} req/s (${(b.cpuUsPerReq ?? NaN).toFixed(0)} us cpu/req), ratio ${(st.rps / b.rps).toFixed(2)}`);
     if (!bestB || b.rps > bestB.rps) bestB = b;
     if (!bestS || st.rps > bestS.rps) bestS = st;
   }
   report(title, bestS!, bestB!);
+  // This VM's neighbours come and go: a round's two runs are back to back, so the median of the
+  // per-round ratios is the steadier figure.
+  const sorted = [...roundRatios].sort((a, b) => a - b);
+  console.log(`  median of ${ROUNDS} round ratios: ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)}\n`);
 }
 
-console.log(`wrk -t${THREADS} -c${CONNECTIONS}, ${WARMUP} s warm-up, ${DURATION} s measured, GET /bloggo, best of ${ROUNDS} alternating rounds\n`);
+console.log(`wrk -t${THREADS} -c${CONNECTIONS}, ${WARMUP} s warm-up, ${DURATION} s measured, GET /bloggo, best of ${ROUNDS} alternating rounds (and the median of per-round ratios)\n`);
 if (!only || only === 'memory') {
   // Same work on both sides (an in-memory counter): this ratio is the cost of the platform itself.
   await pair('kvcounter, in-memory keyvalue vs bare Node + Map', () => runStratus({ backend: 'memory' }, profile), () => runBare());
