@@ -36,6 +36,24 @@ export const WASMBUS_FUNCTIONS = [
 /** Export names called once after instantiation, in this order (reference §1.4 step 4). */
 export const INIT_EXPORTS = ['__wasmbus_rpc_version', 'start', 'wapc_init', '_start'] as const;
 
+/**
+ * Call the init exports in order. A `_start` that ends with WASI proc_exit(0) (what TinyGo's
+ * runtime does after main when built for WASI) has finished normally; any other exit code, or an
+ * exit from another init export, is a failure and propagates as ProcExit.
+ */
+export function runInitExports(exports: WebAssembly.Exports, isCleanExit: (e: unknown) => boolean): void {
+  for (const name of INIT_EXPORTS) {
+    const fn = exports[name];
+    if (typeof fn !== 'function') continue;
+    try {
+      (fn as () => unknown)();
+    } catch (e) {
+      if (name === '_start' && isCleanExit(e)) return;
+      throw e;
+    }
+  }
+}
+
 export class GuestAbi {
   private memory: WebAssembly.Memory | undefined;
   private op: Uint8Array = EMPTY;

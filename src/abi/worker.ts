@@ -2,7 +2,7 @@
 // It blocks in Atomics.wait for jobs on the shared channel; a guest's __host_call writes the
 // request to the channel, signals the main thread and blocks again until the reply is there.
 import { parentPort, workerData } from 'node:worker_threads';
-import { GuestAbi, INIT_EXPORTS, type HostCallResult } from './guest.js';
+import { GuestAbi, runInitExports, type HostCallResult } from './guest.js';
 import { createWasi, ProcExit, WASI_MODULE } from './wasi.js';
 import { MSG, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { Channel, CTL, KIND } from './channel.js';
@@ -78,10 +78,7 @@ function instantiate(): Live {
   if (typeof ex.__guest_call !== 'function') throw Object.assign(new Error('actor does not export "__guest_call"'), { code: 'MISSING_EXPORT' });
   memory = ex.memory;
   abi.bindMemory(memory);
-  for (const name of INIT_EXPORTS) {
-    const fn = ex[name];
-    if (typeof fn === 'function') (fn as () => unknown)();
-  }
+  runInitExports(ex, (e) => e instanceof ProcExit && e.exitCode === 0);
   return { abi, memory, guestCall: ex.__guest_call as Live['guestCall'] };
 }
 

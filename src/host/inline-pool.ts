@@ -10,7 +10,7 @@
 //    suspended instance is never re-entered: other calls use another instance or wait.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { GuestAbi, INIT_EXPORTS, type HostCallResult } from '../abi/guest.js';
+import { GuestAbi, runInitExports, type HostCallResult } from '../abi/guest.js';
 import { AsyncifyRuntime } from '../abi/asyncify-runtime.js';
 import { createWasi, ProcExit, WASI_MODULE } from '../abi/wasi.js';
 import { FUEL_IMPORT_MODULE, FUEL_IMPORT_NAME } from '../wasm/fuel.js';
@@ -140,10 +140,7 @@ class InlineInstance {
     // init exports run under the default deadline's fuel checks too
     this.deadlineAt = performance.now() + 2000;
     this.sliceEnd = performance.now() + 2000;
-    for (const name of INIT_EXPORTS) {
-      const fn = ex[name];
-      if (typeof fn === 'function') (fn as () => unknown)();
-    }
+    runInitExports(ex, (e) => e instanceof ProcExit && e.exitCode === 0);
   }
 
   private refuel(): number {
@@ -246,8 +243,9 @@ export class InlinePool {
     } catch (e) {
       if (e instanceof StratusError) throw e;
       const text = e instanceof Error ? e.message : String(e);
-      throw new StratusError('TRAP', `actor ${this.cfg.label} failed to start an instance: ${e instanceof ProcExit ? text : text}`,
-        'the actor trapped in its init exports (_start/start/wapc_init)');
+      throw new StratusError('TRAP', `actor ${this.cfg.label} failed to start an instance: ${text}`,
+        e instanceof ProcExit ? 'the actor exited in its init exports (_start/start/wapc_init); it must return instead'
+          : 'the actor trapped in its init exports (_start/start/wapc_init)');
     }
     this.instances.add(inst);
     this.cfg.instanceStarted(inst.id);

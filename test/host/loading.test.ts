@@ -129,3 +129,18 @@ test('a host seed gives a stable host id', async () => {
   assert.equal(h.id, seed.publicKey);
   await h.shutdown();
 });
+
+test('a _start that ends with proc_exit(0), as TinyGo WASI builds do, has finished; another exit code fails the start (both lanes)', async () => {
+  for (const isolation of ['inline', 'worker'] as const) {
+    const h = testHost({ isolation }).host;
+    try {
+      const d = await h.startActor(await signedFixture('exit-in-start-0', { name: `exit0-${isolation}` }));
+      assert.equal(d.lane, isolation);
+      assert.equal(text(await h.call(d.id, 'Any.Op', new Uint8Array(0))), 'ready');
+      await assert.rejects(h.startActor(await signedFixture('exit-in-start-3', { name: `exit3-${isolation}` })),
+        (e) => isStratusError(e, 'TRAP') && /failed to start an instance: actor called WASI proc_exit\(3\)/.test(e.message));
+    } finally {
+      await h.shutdown();
+    }
+  }
+});
