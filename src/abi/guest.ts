@@ -70,6 +70,7 @@ export class GuestAbi {
   /** Must be called after instantiation with the exported memory. */
   bindMemory(memory: WebAssembly.Memory): void {
     this.memory = memory;
+    this.view = EMPTY;
   }
 
   /** A view of all of memory, renewed when memory.grow replaces the buffer (§1.7): one view per
@@ -77,9 +78,12 @@ export class GuestAbi {
   private view: Uint8Array = EMPTY;
 
   private bytes(): Uint8Array {
-    if (!this.memory) throw new RangeError('actor does not export its linear memory as "memory"');
-    const buf = this.memory.buffer;
-    if (this.view.buffer !== buf) this.view = new Uint8Array(buf);
+    // memory.grow detaches the old buffer, which empties every view of it: a length check is
+    // cheaper than reading memory.buffer on each access
+    if (this.view.length === 0) {
+      if (!this.memory) throw new RangeError('actor does not export its linear memory as "memory"');
+      this.view = new Uint8Array(this.memory.buffer);
+    }
     return this.view;
   }
 

@@ -6,9 +6,35 @@ import type { HttpResponse } from './codec.js';
 
 const EMPTY = new Uint8Array(0);
 
+const STATUS_CODE = 1;
+const HEADER = 2;
+const BODY = 3;
+// fixstr forms of the three field names, compared in place (no string is built for a key)
+const NAME_STATUS_CODE = Uint8Array.from([0xaa, ...Buffer.from('statusCode')]);
+const NAME_HEADER = Uint8Array.from([0xa6, ...Buffer.from('header')]);
+const NAME_BODY = Uint8Array.from([0xa4, ...Buffer.from('body')]);
+
 class Cursor {
   pos = 0;
   constructor(readonly b: Uint8Array) {}
+
+  /** Which of the three fields the next key names (0: another key or form). */
+  field(): number {
+    switch (this.b[this.pos]) {
+      case 0xaa: return this.match(NAME_STATUS_CODE) ? STATUS_CODE : 0;
+      case 0xa6: return this.match(NAME_HEADER) ? HEADER : 0;
+      case 0xa4: return this.match(NAME_BODY) ? BODY : 0;
+      default: return 0;
+    }
+  }
+
+  private match(name: Uint8Array): boolean {
+    const b = this.b;
+    const at = this.pos;
+    for (let i = 1; i < name.length; i++) if (b[at + i] !== name[i]) return false;
+    this.pos += name.length;
+    return true;
+  }
 
   /** Length of a map header, or -1. */
   map(): number {
@@ -73,11 +99,11 @@ export function fastDecodeHttpResponse(payload: Uint8Array): HttpResponse | unde
   let body: Uint8Array = EMPTY;
   const headerLines: string[] = [];
   for (let f = 0; f < fields; f++) {
-    const key = c.ascii();
-    if (key === 'statusCode') {
+    const key = c.field();
+    if (key === STATUS_CODE) {
       statusCode = c.uint();
       if (statusCode < 200 || statusCode > 999) return undefined;
-    } else if (key === 'header') {
+    } else if (key === HEADER) {
       if (payload[c.pos] === 0xc0) { c.pos++; continue; }
       const n = c.map();
       if (n < 0) return undefined;
@@ -97,7 +123,7 @@ export function fastDecodeHttpResponse(payload: Uint8Array): HttpResponse | unde
           headerLines.push(name, v);
         }
       }
-    } else if (key === 'body') {
+    } else if (key === BODY) {
       const t = payload[c.pos++];
       let n: number;
       if (t === 0xc4) n = payload[c.pos++]!;
