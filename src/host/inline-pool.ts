@@ -322,10 +322,22 @@ export class InlinePool {
 
   private release(inst: InlineInstance): void {
     if (inst.dead || this.stopped) return;
-    const next = this.queue.shift();
-    if (next) return this.run(inst, next);
     inst.idleSince = Date.now();
     this.idle.push(inst);
+    this.drain();
+  }
+
+  /** Serve queued calls with idle instances. A loop, not recursion: a queued call that finishes at
+   *  once releases its instance from inside run(), and a long queue must not deepen the stack. */
+  private draining = false;
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0 && this.idle.length > 0 && !this.stopped) this.run(this.idle.pop()!, this.queue.shift()!);
+    } finally {
+      this.draining = false;
+    }
   }
 
   /** Keep `count` instances, and serve the queue with fresh ones after a trap. */

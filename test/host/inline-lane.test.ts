@@ -61,6 +61,11 @@ test('an actor-to-actor call suspends the caller (Asyncify); concurrent callers 
   const all = await Promise.all(Array.from({ length: 20 }, () => host.call(pinger.id, 'HttpServer.HandleRequest', utf8('inline/ponger'))));
   for (const r of all) assert.equal(hex(r), 'a4706f6e67');
   await assert.rejects(host.call(pinger.id, 'X', utf8('inline/nobody')), (e) => isStratusError(e, 'GUEST_ERROR') && /inline\/nobody/.test(e.message));
+  // more calls than instances: the rest queue and are served as instances come free
+  const few = await host.startActor(await signedFixture('pinger', { name: 'inline-pinger2' }), { maxInstances: 2 });
+  const many = await Promise.all(Array.from({ length: 300 }, () => host.call(few.id, 'HttpServer.HandleRequest', utf8('inline/ponger'))));
+  for (const r of many) assert.equal(hex(r), 'a4706f6e67');
+  await host.stopActor(few.id);
   await host.stopActor(ponger.id);
   await host.stopActor(pinger.id);
 });
