@@ -52,6 +52,22 @@ class AsTypes {
     return `encode${r.shape.name}(w, ${x})`;
   }
 
+  /** Check code for a value decodable without allocating (strings, lists and maps of them), else null. */
+  check(name: string): string | null {
+    const r = resolve(this.model, name);
+    if ('primitive' in r) return r.primitive === 'String' ? 'r.skipStr()' : null;
+    const s = r.shape;
+    if (s.kind === 'list') return this.check(s.member) !== null ? `check${s.name}(r)` : null;
+    if (s.kind === 'map') return this.check(s.key) !== null && this.check(s.value) !== null ? `check${s.name}(r)` : null;
+    return null;
+  }
+
+  /** Required map fields whose wire form can be checked without allocating are decoded on first read. */
+  lazy(m: Member): boolean {
+    const r = resolve(this.model, m.target);
+    return m.required && !('primitive' in r) && r.shape.kind === 'map' && this.check(m.target) !== null;
+  }
+
   dec(name: string): string {
     const r = resolve(this.model, name);
     if ('primitive' in r) return AS_PRIM[r.primitive].dec;
@@ -64,6 +80,30 @@ function structure(t: AsTypes, name: string, doc: string | undefined, members: M
   const out: string[] = [];
   out.push(`${jsdoc(doc)}export class ${name} {`);
   for (const m of members) {
+    if (t.lazy(m)) {
+      // decoded from the (unchanging) payload on first read: most handlers never read it
+      const ty = t.type(m.target);
+      out.push(`  private _${m.name}: ${ty} | null = null;`);
+      out.push(`  private _${m.name}Src: Uint8Array | null = null;`);
+      out.push(`  private _${m.name}At: i32 = 0;`);
+      out.push(jsdoc(m.doc, '  ').trimEnd());
+      out.push(`  get ${m.name}(): ${ty} {`);
+      out.push(`    let v = this._${m.name};`);
+      out.push('    if (v === null) {');
+      out.push(`      const src = this._${m.name}Src;`);
+      out.push('      if (src !== null) {');
+      out.push('        const r = new Reader(src);');
+      out.push(`        r.pos = this._${m.name}At;`);
+      out.push(`        v = ${t.dec(m.target)};`);
+      out.push(`        this._${m.name}Src = null;`);
+      out.push(`      } else v = ${t.zero(m.target)};`);
+      out.push(`      this._${m.name} = v;`);
+      out.push('    }');
+      out.push('    return v;');
+      out.push('  }');
+      out.push(`  set ${m.name}(value: ${ty}) { this._${m.name} = value; this._${m.name}Src = null; }`);
+      continue;
+    }
     out.push(jsdoc(m.doc, '  ').trimEnd());
     if (m.required) out.push(`  ${m.name}: ${t.type(m.target)} = ${t.zero(m.target)};`);
     else if (t.isReference(m.target)) out.push(`  ${m.name}: ${t.type(m.target)} | null = null;`);
@@ -85,7 +125,12 @@ function structure(t: AsTypes, name: string, doc: string | undefined, members: M
     out.push('    w.mapHeader(n);');
   }
   for (const m of members) {
-    if (m.required) {
+    if (t.lazy(m)) {
+      out.push(`    w.str(${JSON.stringify(m.wireName)});`);
+      // never read nor set: the empty map, without creating one
+      out.push(`    if (this._${m.name} === null && this._${m.name}Src === null) w.mapHeader(0);`);
+      out.push(`    else ${t.enc(m.target, `this.${m.name}`)};`);
+    } else if (m.required) {
       out.push(`    w.str(${JSON.stringify(m.wireName)});`);
       out.push(`    ${t.enc(m.target, `this.${m.name}`)};`);
     } else if (t.isReference(m.target)) {
@@ -113,7 +158,11 @@ function structure(t: AsTypes, name: string, doc: string | undefined, members: M
   members.forEach((m, i) => {
     const kw = i === 0 ? 'if' : '} else if';
     out.push(`      ${kw} (r.keyIs(${JSON.stringify(m.wireName)})) {`);
-    if (m.required) {
+    if (t.lazy(m)) {
+      // checked now with the same errors as the decoder; decoded by the getter if ever read
+      out.push(`        if (r.stable) { v._${m.name}Src = r.data; v._${m.name}At = r.pos; v._${m.name} = null; ${t.check(m.target)}; } else v.${m.name} = ${t.dec(m.target)};`);
+      out.push(`        seen |= ${1 << i};`);
+    } else if (m.required) {
       out.push(`        v.${m.name} = ${t.dec(m.target)};`);
       out.push(`        seen |= ${1 << i};`);
     } else if (t.isReference(m.target)) {
@@ -165,6 +214,7 @@ function sender(t: AsTypes, svc: Service): string {
     out.push(`    if (!res.ok) return err<${outType}>(res.error!.kind, res.error!.message);`);
     if (op.output) {
       out.push('    const r = new Reader(res.value);');
+      out.push('    r.stable = true; // a fresh copy of the host\'s answer');
       out.push(`    const out = ${t.dec(op.output)};`);
       out.push('    r.finish();');
       out.push(`    if (!r.ok) return err<${outType}>(ErrorKind.Deserialization, "response to ${op.name}: " + r.error!);`);
@@ -189,6 +239,7 @@ function receiver(t: AsTypes, svc: Service): string {
     out.push(`function dispatch${svc.name}${op.name}(payload: Uint8Array): Result<Uint8Array> {`);
     if (op.input) {
       out.push('  const r = new Reader(payload);');
+      out.push('  r.stable = true; // the SDK\'s own copy of the request');
       out.push(`  const input = ${t.dec(op.input)};`);
       out.push('  r.finish();');
       out.push(`  if (!r.ok) return err<Uint8Array>(ErrorKind.Deserialization, "message '${op.name}': " + r.error!);`);
@@ -261,6 +312,14 @@ export function generateAssemblyScript(model: InterfaceModel, opts: AsGenOptions
       parts.push(`  for (let i = 0; i < n && r.ok; i++) out.push(${t.dec(s.member)});`);
       parts.push('  return out;');
       parts.push('}');
+      const ck = t.check(s.member);
+      if (ck !== null) {
+        parts.push('');
+        parts.push(`function check${s.name}(r: Reader): void {`);
+        parts.push('  const n = r.arrayHeader();');
+        parts.push(`  for (let i = 0; i < n && r.ok; i++) ${ck};`);
+        parts.push('}');
+      }
     } else if (s.kind === 'map') {
       const ty = t.type(s.name);
       parts.push('');
@@ -285,6 +344,17 @@ export function generateAssemblyScript(model: InterfaceModel, opts: AsGenOptions
       parts.push('  }');
       parts.push('  return out;');
       parts.push('}');
+      const ck = t.check(s.name);
+      if (ck !== null) {
+        parts.push('');
+        parts.push(`function check${s.name}(r: Reader): void {`);
+        parts.push('  const n = r.mapHeader();');
+        parts.push('  for (let i = 0; i < n && r.ok; i++) {');
+        parts.push(`    ${t.check(s.key)};`);
+        parts.push(`    ${t.check(s.value)};`);
+        parts.push('  }');
+        parts.push('}');
+      }
     }
   }
   for (const svc of model.services) {

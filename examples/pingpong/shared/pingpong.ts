@@ -18,6 +18,7 @@ export class PingpongSender {
     const res = hostCall(this.binding, this.namespace, "Pingpong.Ping", EMPTY_BYTES);
     if (!res.ok) return err<string>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.str();
     r.finish();
     if (!r.ok) return err<string>(ErrorKind.Deserialization, "response to Ping: " + r.error!);

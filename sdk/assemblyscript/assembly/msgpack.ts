@@ -125,6 +125,11 @@ export class Reader {
   // The map key read by keyStart(): its UTF-8 bytes in `data`; length -1 when there is none.
   private keyPtr: usize = 0;
   private keyLen: i32 = -1;
+  /**
+   * The bytes stay unchanged while decoded values live (set by the SDK on payloads it owns):
+   * decoders may then keep a reference and decode a field on its first read.
+   */
+  stable: bool = false;
 
   constructor(public data: Uint8Array) {}
 
@@ -290,6 +295,13 @@ export class Reader {
     const s = String.UTF8.decodeUnsafe(this.at(), <usize>n, false);
     this.pos += n;
     return s;
+  }
+
+  /** Steps over a string: the same checks and errors as str(), without allocating it. */
+  skipStr(): void {
+    const n = this.strLen();
+    if (n < 0) { this.fail("invalid type: expected a string"); return; }
+    if (this.need(n)) this.pos += n;
   }
 
   /** Reads a map key (a string, same errors as str()) without allocating it; compare it with keyIs(). */

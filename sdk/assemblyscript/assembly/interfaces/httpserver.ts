@@ -19,6 +19,11 @@ function decodeHeaderValues(r: Reader): Array<string> {
   return out;
 }
 
+function checkHeaderValues(r: Reader): void {
+  const n = r.arrayHeader();
+  for (let i = 0; i < n && r.ok; i++) r.skipStr();
+}
+
 /** Header names (lower case) to their values. */
 export type HeaderMap = Map<string, Array<string>>;
 
@@ -42,6 +47,14 @@ function decodeHeaderMap(r: Reader): Map<string, Array<string>> {
   return out;
 }
 
+function checkHeaderMap(r: Reader): void {
+  const n = r.mapHeader();
+  for (let i = 0; i < n && r.ok; i++) {
+    r.skipStr();
+    checkHeaderValues(r);
+  }
+}
+
 /** An incoming HTTP request. */
 export class HttpRequest {
   /** Upper-case method, e.g. GET. */
@@ -50,7 +63,24 @@ export class HttpRequest {
   path: string = "";
   /** Query string without the leading "?" ("" when absent). */
   queryString: string = "";
-  header: Map<string, Array<string>> = new Map<string, Array<string>>();
+  private _header: Map<string, Array<string>> | null = null;
+  private _headerSrc: Uint8Array | null = null;
+  private _headerAt: i32 = 0;
+  get header(): Map<string, Array<string>> {
+    let v = this._header;
+    if (v === null) {
+      const src = this._headerSrc;
+      if (src !== null) {
+        const r = new Reader(src);
+        r.pos = this._headerAt;
+        v = decodeHeaderMap(r);
+        this._headerSrc = null;
+      } else v = new Map<string, Array<string>>();
+      this._header = v;
+    }
+    return v;
+  }
+  set header(value: Map<string, Array<string>>) { this._header = value; this._headerSrc = null; }
   body: Uint8Array = EMPTY_BYTES;
 
   encode(w: Writer): void {
@@ -62,7 +92,8 @@ export class HttpRequest {
     w.str("queryString");
     w.str(this.queryString);
     w.str("header");
-    encodeHeaderMap(w, this.header);
+    if (this._header === null && this._headerSrc === null) w.mapHeader(0);
+    else encodeHeaderMap(w, this.header);
     w.str("body");
     w.bin(this.body);
   }
@@ -83,7 +114,7 @@ export class HttpRequest {
         v.queryString = r.str();
         seen |= 4;
       } else if (r.keyIs("header")) {
-        v.header = decodeHeaderMap(r);
+        if (r.stable) { v._headerSrc = r.data; v._headerAt = r.pos; v._header = null; checkHeaderMap(r); } else v.header = decodeHeaderMap(r);
         seen |= 8;
       } else if (r.keyIs("body")) {
         v.body = r.bin();
@@ -103,7 +134,24 @@ export class HttpRequest {
 export class HttpResponse {
   /** HTTP status, e.g. 200. */
   statusCode: u16 = 0;
-  header: Map<string, Array<string>> = new Map<string, Array<string>>();
+  private _header: Map<string, Array<string>> | null = null;
+  private _headerSrc: Uint8Array | null = null;
+  private _headerAt: i32 = 0;
+  get header(): Map<string, Array<string>> {
+    let v = this._header;
+    if (v === null) {
+      const src = this._headerSrc;
+      if (src !== null) {
+        const r = new Reader(src);
+        r.pos = this._headerAt;
+        v = decodeHeaderMap(r);
+        this._headerSrc = null;
+      } else v = new Map<string, Array<string>>();
+      this._header = v;
+    }
+    return v;
+  }
+  set header(value: Map<string, Array<string>>) { this._header = value; this._headerSrc = null; }
   body: Uint8Array = EMPTY_BYTES;
 
   encode(w: Writer): void {
@@ -111,7 +159,8 @@ export class HttpResponse {
     w.str("statusCode");
     w.uint(<u64>this.statusCode);
     w.str("header");
-    encodeHeaderMap(w, this.header);
+    if (this._header === null && this._headerSrc === null) w.mapHeader(0);
+    else encodeHeaderMap(w, this.header);
     w.str("body");
     w.bin(this.body);
   }
@@ -126,7 +175,7 @@ export class HttpResponse {
         v.statusCode = r.u16();
         seen |= 1;
       } else if (r.keyIs("header")) {
-        v.header = decodeHeaderMap(r);
+        if (r.stable) { v._headerSrc = r.data; v._headerAt = r.pos; v._header = null; checkHeaderMap(r); } else v.header = decodeHeaderMap(r);
         seen |= 2;
       } else if (r.keyIs("body")) {
         v.body = r.bin();
@@ -156,6 +205,7 @@ export class HttpServerSender {
     const res = hostCallRaw(this.binding, this.namespace, "HttpServer.HandleRequest", w.dataStart, w.length);
     if (!res.ok) return err<HttpResponse>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = HttpResponse.decode(r);
     r.finish();
     if (!r.ok) return err<HttpResponse>(ErrorKind.Deserialization, "response to HandleRequest: " + r.error!);
@@ -167,6 +217,7 @@ let _HttpServer_HandleRequest: ((input: HttpRequest) => Result<HttpResponse>) | 
 
 function dispatchHttpServerHandleRequest(payload: Uint8Array): Result<Uint8Array> {
   const r = new Reader(payload);
+  r.stable = true; // the SDK's own copy of the request
   const input = HttpRequest.decode(r);
   r.finish();
   if (!r.ok) return err<Uint8Array>(ErrorKind.Deserialization, "message 'HandleRequest': " + r.error!);

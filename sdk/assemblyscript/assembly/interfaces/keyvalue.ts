@@ -19,6 +19,11 @@ function decodeStringList(r: Reader): Array<string> {
   return out;
 }
 
+function checkStringList(r: Reader): void {
+  const n = r.arrayHeader();
+  for (let i = 0; i < n && r.ok; i++) r.skipStr();
+}
+
 export class GetResponse {
   /** The value ("" if the key does not exist). */
   value: string = "";
@@ -309,6 +314,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.Increment", w.dataStart, w.length);
     if (!res.ok) return err<i32>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.i32();
     r.finish();
     if (!r.ok) return err<i32>(ErrorKind.Deserialization, "response to Increment: " + r.error!);
@@ -322,6 +328,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.Contains", w.dataStart, w.length);
     if (!res.ok) return err<bool>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.bool();
     r.finish();
     if (!r.ok) return err<bool>(ErrorKind.Deserialization, "response to Contains: " + r.error!);
@@ -335,6 +342,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.Del", w.dataStart, w.length);
     if (!res.ok) return err<bool>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.bool();
     r.finish();
     if (!r.ok) return err<bool>(ErrorKind.Deserialization, "response to Del: " + r.error!);
@@ -348,6 +356,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.Get", w.dataStart, w.length);
     if (!res.ok) return err<GetResponse>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = GetResponse.decode(r);
     r.finish();
     if (!r.ok) return err<GetResponse>(ErrorKind.Deserialization, "response to Get: " + r.error!);
@@ -361,6 +370,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.ListAdd", w.dataStart, w.length);
     if (!res.ok) return err<u32>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.u32();
     r.finish();
     if (!r.ok) return err<u32>(ErrorKind.Deserialization, "response to ListAdd: " + r.error!);
@@ -374,6 +384,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.ListClear", w.dataStart, w.length);
     if (!res.ok) return err<bool>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.bool();
     r.finish();
     if (!r.ok) return err<bool>(ErrorKind.Deserialization, "response to ListClear: " + r.error!);
@@ -387,6 +398,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.ListDel", w.dataStart, w.length);
     if (!res.ok) return err<bool>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.bool();
     r.finish();
     if (!r.ok) return err<bool>(ErrorKind.Deserialization, "response to ListDel: " + r.error!);
@@ -400,6 +412,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.ListRange", w.dataStart, w.length);
     if (!res.ok) return err<Array<string>>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = decodeStringList(r);
     r.finish();
     if (!r.ok) return err<Array<string>>(ErrorKind.Deserialization, "response to ListRange: " + r.error!);
@@ -422,6 +435,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.SetAdd", w.dataStart, w.length);
     if (!res.ok) return err<u32>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.u32();
     r.finish();
     if (!r.ok) return err<u32>(ErrorKind.Deserialization, "response to SetAdd: " + r.error!);
@@ -435,6 +449,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.SetDel", w.dataStart, w.length);
     if (!res.ok) return err<u32>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.u32();
     r.finish();
     if (!r.ok) return err<u32>(ErrorKind.Deserialization, "response to SetDel: " + r.error!);
@@ -448,6 +463,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.SetIntersection", w.dataStart, w.length);
     if (!res.ok) return err<Array<string>>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = decodeStringList(r);
     r.finish();
     if (!r.ok) return err<Array<string>>(ErrorKind.Deserialization, "response to SetIntersection: " + r.error!);
@@ -461,6 +477,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.SetQuery", w.dataStart, w.length);
     if (!res.ok) return err<Array<string>>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = decodeStringList(r);
     r.finish();
     if (!r.ok) return err<Array<string>>(ErrorKind.Deserialization, "response to SetQuery: " + r.error!);
@@ -474,6 +491,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.SetUnion", w.dataStart, w.length);
     if (!res.ok) return err<Array<string>>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = decodeStringList(r);
     r.finish();
     if (!r.ok) return err<Array<string>>(ErrorKind.Deserialization, "response to SetUnion: " + r.error!);
@@ -487,6 +505,7 @@ export class KeyValueSender {
     const res = hostCallRaw(this.binding, this.namespace, "KeyValue.SetClear", w.dataStart, w.length);
     if (!res.ok) return err<bool>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.bool();
     r.finish();
     if (!r.ok) return err<bool>(ErrorKind.Deserialization, "response to SetClear: " + r.error!);

@@ -198,6 +198,7 @@ export class MessagingSender {
     const res = hostCallRaw(this.binding, this.namespace, "Messaging.Request", w.dataStart, w.length);
     if (!res.ok) return err<ReplyMessage>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = ReplyMessage.decode(r);
     r.finish();
     if (!r.ok) return err<ReplyMessage>(ErrorKind.Deserialization, "response to Request: " + r.error!);
@@ -228,6 +229,7 @@ let _MessageSubscriber_HandleMessage: ((input: SubMessage) => Result<Unit>) | nu
 
 function dispatchMessageSubscriberHandleMessage(payload: Uint8Array): Result<Uint8Array> {
   const r = new Reader(payload);
+  r.stable = true; // the SDK's own copy of the request
   const input = SubMessage.decode(r);
   r.finish();
   if (!r.ok) return err<Uint8Array>(ErrorKind.Deserialization, "message 'HandleMessage': " + r.error!);

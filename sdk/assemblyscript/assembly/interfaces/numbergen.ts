@@ -50,6 +50,7 @@ export class NumberGenSender {
     const res = hostCall(this.binding, this.namespace, "NumberGen.GenerateGuid", EMPTY_BYTES);
     if (!res.ok) return err<string>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.str();
     r.finish();
     if (!r.ok) return err<string>(ErrorKind.Deserialization, "response to GenerateGuid: " + r.error!);
@@ -63,6 +64,7 @@ export class NumberGenSender {
     const res = hostCallRaw(this.binding, this.namespace, "NumberGen.RandomInRange", w.dataStart, w.length);
     if (!res.ok) return err<u32>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.u32();
     r.finish();
     if (!r.ok) return err<u32>(ErrorKind.Deserialization, "response to RandomInRange: " + r.error!);
@@ -74,6 +76,7 @@ export class NumberGenSender {
     const res = hostCall(this.binding, this.namespace, "NumberGen.Random32", EMPTY_BYTES);
     if (!res.ok) return err<u32>(res.error!.kind, res.error!.message);
     const r = new Reader(res.value);
+    r.stable = true; // a fresh copy of the host's answer
     const out = r.u32();
     r.finish();
     if (!r.ok) return err<u32>(ErrorKind.Deserialization, "response to Random32: " + r.error!);

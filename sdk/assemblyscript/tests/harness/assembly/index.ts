@@ -6,6 +6,7 @@ import {
   KeyValueSender, SetRequest, ListAddRequest, ListDelRequest, ListRangeRequest, SetAddRequest, SetDelRequest,
   LoggingSender, LogEntry, NumberGenSender, RangeLimit, MessagingSender, PubMessage, RequestMessage,
   MessageSubscriberReceiver, SubMessage, Unit, UNIT, EMPTY_BYTES,
+  HttpServerReceiver, HttpServerSender,
 } from "@stratus/actor-as";
 export { __guest_call, __wasmbus_rpc_version } from "@stratus/actor-as";
 
@@ -263,4 +264,68 @@ registerHandler("Host.Names", (payload: Uint8Array): Result<Uint8Array> => {
   hostCall("default", "wasmcloud:keyvalue", "KeyValue.Get", payload);
   hostCall("", "wasmcloud:ké", "Op." + suffix, payload);
   return ok<Uint8Array>(EMPTY_BYTES);
+});
+
+// Header maps are decoded on first read when the reader is stable: the same request bytes decoded
+// both ways must give the same error, re-encoding (before any read) and headers.
+function writeHeaders(w: Writer, h: Map<string, Array<string>>): void {
+  const keys = h.keys();
+  w.mapHeader(<u32>keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const vs = h.get(keys[i]);
+    w.str(keys[i]);
+    w.arrayHeader(<u32>vs.length);
+    for (let j = 0; j < vs.length; j++) w.str(vs[j]);
+  }
+}
+
+function decodeRequest(payload: Uint8Array, stable: bool, w: Writer): void {
+  const r = new Reader(payload);
+  r.stable = stable;
+  const v = HttpRequest.decode(r);
+  r.finish();
+  w.arrayHeader(4);
+  if (!r.ok) { w.str(r.error!); w.nil(); w.nil(); w.nil(); return; }
+  w.nil();
+  const e = new Writer();
+  v.encode(e); // header not read yet
+  w.bin(e.view());
+  const h = v.header;
+  writeHeaders(w, h);
+  h.set("x-added", ["1"]); // the getter hands out one map: changes are kept
+  w.bool(v.header === h && v.header.has("x-added"));
+}
+
+registerHandler("Lazy.Request", (payload: Uint8Array): Result<Uint8Array> => {
+  const w = new Writer();
+  w.arrayHeader(2);
+  decodeRequest(payload, true, w);
+  decodeRequest(payload, false, w);
+  return ok<Uint8Array>(w.toBytes());
+});
+
+// Through the generated dispatch (stable reader): "/untouched" never reads the request headers
+// (the response's stay unset), "/set" replaces them before reading, others echo them.
+HttpServerReceiver.handleRequest((req: HttpRequest): Result<HttpResponse> => {
+  const res = new HttpResponse();
+  res.statusCode = 200;
+  if (req.path == "/untouched") return ok<HttpResponse>(res);
+  if (req.path == "/set") {
+    const m = new Map<string, Array<string>>();
+    m.set("k", ["v"]);
+    req.header = m;
+  }
+  const h = req.header;
+  res.header = h;
+  res.body = Uint8Array.wrap(String.UTF8.encode(req.header === h ? "same" : "different"));
+  return ok<HttpResponse>(res);
+});
+
+// A sender's reply is decoded with a stable reader too: its headers, read after the call.
+registerHandler("Sender.Http", (payload: Uint8Array): Result<Uint8Array> => {
+  const res = HttpServerSender.toActor("stratus/web").handleRequest(new HttpRequest());
+  if (!res.ok) return guestError<Uint8Array>(res.message);
+  const w = new Writer();
+  writeHeaders(w, res.value.header);
+  return ok<Uint8Array>(w.toBytes());
 });
