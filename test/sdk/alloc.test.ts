@@ -115,3 +115,10 @@ test('garbage-heavy calls (Mem.Churn, 50 KiB to 3 MiB of garbage each) leave mem
   // without collection: 2000 x >= 50 KiB = 100+ MiB
   assert.ok(fresh.memoryBytes <= warm + 4 * 65536, `memory grew from ${warm} to ${fresh.memoryBytes} bytes`);
 });
+
+test('Reader.str: ASCII strings (exact-size fast path), empty, and strings with non-ASCII anywhere read back unchanged', () => {
+  const strings = ['', 'a', 'GET', '/some/path?x=1', '\x7f\x00\x01', 'x'.repeat(300), 'y'.repeat(70000), 'abcé', 'é', 'ascii then 😀', '日本語', `${'z'.repeat(40)}ß`];
+  const r = h.call('Codec.Transcode', packr.pack(strings));
+  assert.equal(r.rc, 1, r.error);
+  assert.deepEqual(packr.unpack(r.response), strings);
+});

@@ -292,9 +292,17 @@ export class Reader {
     const n = this.strLen();
     if (n < 0) { this.fail("invalid type: expected a string"); return ""; }
     if (!this.need(n)) return "";
-    const s = String.UTF8.decodeUnsafe(this.at(), <usize>n, false);
+    const p = this.at();
     this.pos += n;
-    return s;
+    if (n == 0) return "";
+    // ASCII (paths, methods, keys) widens into a string of the exact size; the general decoder
+    // allocates for the worst case and shrinks it, which splits a block in the allocator
+    let i = 0;
+    while (i < n && load<u8>(p + <usize>i) < 0x80) i++;
+    if (i < n) return String.UTF8.decodeUnsafe(p, <usize>n, false);
+    const s = __new(<usize>n << 1, idof<String>());
+    for (let j = 0; j < n; j++) store<u16>(s + (<usize>j << 1), <u16>load<u8>(p + <usize>j));
+    return changetype<string>(s);
   }
 
   /** Steps over a string: the same checks and errors as str(), without allocating it. */
