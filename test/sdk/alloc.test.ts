@@ -122,3 +122,22 @@ test('Reader.str: ASCII strings (exact-size fast path), empty, and strings with 
   assert.equal(r.rc, 1, r.error);
   assert.deepEqual(packr.unpack(r.response), strings);
 });
+
+test('handler cache: repeated operations keep their handler; re-registering during a call takes effect on the next one', () => {
+  const me = () => { const r = h.call('Swap.Me', new Uint8Array(0)); assert.equal(r.rc, 1, r.error); return Buffer.from(r.response).toString(); };
+  assert.equal(me(), 'a');
+  assert.equal(me(), 'a');
+  assert.equal(h.call('Swap.Flip', new Uint8Array(0)).rc, 1);
+  assert.equal(me(), 'b');
+  assert.equal(me(), 'b');
+  assert.equal(h.call('Swap.Flip', new Uint8Array(0)).rc, 1);
+  assert.equal(me(), 'a');
+  assert.equal(h.call('Swap.Nope', new Uint8Array(0)).rc, 0);
+  assert.equal(h.call('Swap.Nope', new Uint8Array(0)).rc, 0);
+  assert.equal(me(), 'a');
+  // same operation twice in a row (the cached case), re-registered by the first call
+  const self = () => Buffer.from(h.call('Swap.Self', new Uint8Array(0)).response).toString();
+  assert.equal(self(), 'a');
+  assert.equal(self(), 'b');
+  assert.equal(self(), 'b');
+});

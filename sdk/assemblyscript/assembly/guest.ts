@@ -13,6 +13,22 @@ const handlers = new Map<string, Handler>();
 /** Registers the handler for one operation, e.g. "HttpServer.HandleRequest". Re-registering replaces it. */
 export function registerHandler(operation: string, handler: Handler): void {
   handlers.set(operation, handler);
+  lookupOp = null; // the cached lookup may be stale
+}
+
+// The handler found for the last operation string (operationName() hands back the same string
+// object while the name repeats): saves hashing and comparing the name on every call.
+let lookupOp: string | null = null;
+let lookupHandler: Handler | null = null;
+
+function findHandler(operation: string): Handler | null {
+  if (lookupOp !== null && changetype<usize>(lookupOp) == changetype<usize>(operation)) return lookupHandler;
+  let handler: Handler | null = null;
+  if (handlers.has(operation)) handler = handlers.get(operation);
+  else if (operation == "Actor.HealthRequest") handler = defaultHealth;
+  lookupOp = operation;
+  lookupHandler = handler;
+  return handler;
 }
 
 export function hasHandler(operation: string): bool {
@@ -82,9 +98,7 @@ function serve(opLen: i32, payloadLen: i32): i32 {
   __guest_request(changetype<usize>(opScratch), payload.dataStart);
   const operation = operationName(opLen);
 
-  let handler: Handler | null = null;
-  if (handlers.has(operation)) handler = handlers.get(operation);
-  else if (operation == "Actor.HealthRequest") handler = defaultHealth;
+  const handler = findHandler(operation);
   if (handler === null) {
     return respondError("Guest call failed for method " + operation + ": method not handled " + operation);
   }

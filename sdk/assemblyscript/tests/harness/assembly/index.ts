@@ -329,3 +329,20 @@ registerHandler("Sender.Http", (payload: Uint8Array): Result<Uint8Array> => {
   writeHeaders(w, res.value.header);
   return ok<Uint8Array>(w.toBytes());
 });
+
+// "Swap.Me" answers "a" until "Swap.Flip" re-registers it to answer "b" (and back): the SDK caches
+// the handler of the last operation and must notice the change.
+function answerA(payload: Uint8Array): Result<Uint8Array> { return ok<Uint8Array>(Uint8Array.wrap(String.UTF8.encode("a"))); }
+function answerB(payload: Uint8Array): Result<Uint8Array> { return ok<Uint8Array>(Uint8Array.wrap(String.UTF8.encode("b"))); }
+let swapped = false;
+registerHandler("Swap.Me", answerA);
+registerHandler("Swap.Flip", (payload: Uint8Array): Result<Uint8Array> => {
+  swapped = !swapped;
+  registerHandler("Swap.Me", swapped ? answerB : answerA);
+  return ok<Uint8Array>(EMPTY_BYTES);
+});
+// "Swap.Self" answers "a" once and replaces itself: the next, identical operation name must see it.
+registerHandler("Swap.Self", (payload: Uint8Array): Result<Uint8Array> => {
+  registerHandler("Swap.Self", answerB);
+  return answerA(payload);
+});
