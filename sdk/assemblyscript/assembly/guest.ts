@@ -2,7 +2,7 @@
 // handler registered for "Service.Method" and answers through __guest_response/__guest_error.
 import { __guest_request, __guest_response, __guest_error } from "./abi";
 import { Result, ok, err, ErrorKind } from "./result";
-import { Reader } from "./msgpack";
+import { Reader, Writer, EMPTY_BYTES } from "./msgpack";
 import { scratchWriter } from "./support";
 
 /** A raw operation handler: msgpack payload in, msgpack payload out. */
@@ -48,6 +48,19 @@ function defaultHealth(payload: Uint8Array): Result<Uint8Array> {
   w.str("healthy");
   w.bool(true);
   return ok<Uint8Array>(w.view());
+}
+
+// What respondWith() returns: serve() sees the response was already handed over.
+const RESPONDED = ok<Uint8Array>(EMPTY_BYTES);
+
+/**
+ * For generated dispatchers (their answer is complete in a scratch writer): hands the bytes to the
+ * host as the guest response at once (the host copies them) instead of returning a view in a new
+ * Result. Only valid as the return value of a handler running in __guest_call.
+ */
+export function respondWith(w: Writer): Result<Uint8Array> {
+  __guest_response(w.dataStart, <usize>w.length);
+  return RESPONDED;
 }
 
 function respondError(text: string): i32 {
@@ -106,6 +119,7 @@ function serve(opLen: i32, payloadLen: i32): i32 {
   if (!result.ok) {
     return respondError("Guest call failed for method " + operation + ": " + result.message);
   }
+  if (result === RESPONDED) return 1;
   const out = result.value;
   __guest_response(out.dataStart, <usize>out.length);
   return 1;
