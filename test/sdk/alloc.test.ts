@@ -141,3 +141,31 @@ test('handler cache: repeated operations keep their handler; re-registering duri
   assert.equal(self(), 'b');
   assert.equal(self(), 'b');
 });
+
+test('senders reading answers from the reused buffer: changing lengths, big answers, host errors and bad answers', () => {
+  const big = Array.from({ length: 3000 }, (_, i) => `item-${i}-${'x'.repeat(i % 40)}`); // > 64 KiB
+  const cases: [unknown, unknown, unknown[]][] = [
+    [1, ['a'], [true, 1, true, ['a']]],
+    [-300000, ['bb', 'ccc'], [true, -300000, true, ['bb', 'ccc']]],
+    [5, big, [true, 5, true, big]],
+    [7, [], [true, 7, true, []]],
+    ['boom', ['z'], [false, 'Host send error boom', true, ['z']]],
+    [2, 'not a list', [true, 2, false, 'deserialization: response to ListRange: invalid type: expected a sequence']],
+    [2n ** 40n, ['q'], [false, 'deserialization: response to Increment: invalid value: integer out of range for i32', true, ['q']]],
+    [3, ['after'], [true, 3, true, ['after']]],
+  ];
+  for (const [inc, range, want] of cases) {
+    h.onHostCall = (c) => {
+      const v = c.operation === 'KeyValue.Increment' ? inc : range;
+      return v === 'boom' ? { error: 'boom' } : { ok: packr.pack(v) };
+    };
+    const r = h.call('Sender.Reuse', new Uint8Array(0));
+    assert.equal(r.rc, 1, r.error);
+    const got = packr.unpack(r.response) as unknown[];
+    assert.equal(got[0], want[0]);
+    assert.deepEqual(got.slice(2), want.slice(2));
+    if (want[0]) assert.equal(got[1], want[1]);
+    else assert.equal(got[1], want[1]);
+  }
+  h.onHostCall = () => ({ ok: new Uint8Array(0) });
+});

@@ -2,6 +2,7 @@
 // actors by ("", public key or call alias).
 import { __host_call, __host_response_len, __host_response, __host_error_len, __host_error } from "./abi";
 import { Result, ok, err, ErrorKind } from "./result";
+import { Reader } from "./msgpack";
 
 /** The link name wasmCloud uses when none is given. */
 export const DEFAULT_LINK = "default";
@@ -46,10 +47,40 @@ function settle(rc: i32): Result<Uint8Array> {
     if (len > 0) __host_response(out.dataStart);
     return ok<Uint8Array>(out);
   }
+  return hostFailure<Uint8Array>();
+}
+
+/** The failed host call's error (kind Host, the host's text verbatim), as hostCall returns it. */
+export function hostFailure<T>(): Result<T> {
   const elen = <i32>__host_error_len();
   const ebuf = new ArrayBuffer(elen);
   if (elen > 0) __host_error(changetype<usize>(ebuf));
-  return err<Uint8Array>(ErrorKind.Host, String.UTF8.decode(ebuf));
+  return err<T>(ErrorKind.Host, String.UTF8.decode(ebuf));
+}
+
+// Generated senders whose answer decodes into fresh values (numbers, strings, lists: nothing
+// keeps the bytes) read it from storage reused across calls instead of a new array, Result and
+// Reader per call. Answers above RESPONSE_KEEP bytes are not kept.
+const RESPONSE_KEEP: i32 = 64 * 1024;
+let responseBytes = new Uint8Array(0);
+const responseReader = new Reader(responseBytes);
+
+/** Calls the host like hostCallRaw; on 1 the answer is read with hostResponse(), on 0 hostFailure<T>() is the error. */
+export function hostCallScratch(binding: string, namespace: string, operation: string, payloadPtr: usize, payloadLen: i32): i32 {
+  return callRaw(binding, namespace, operation, payloadPtr, <usize>payloadLen);
+}
+
+/** A reader over the last successful host call's answer, valid until the next host call. */
+export function hostResponse(): Reader {
+  const len = <i32>__host_response_len();
+  let bytes = responseBytes;
+  if (len != bytes.length) {
+    bytes = new Uint8Array(len);
+    if (len <= RESPONSE_KEEP) responseBytes = bytes;
+  }
+  if (len > 0) __host_response(bytes.dataStart);
+  responseReader.reset(bytes);
+  return responseReader;
 }
 
 /**

@@ -133,6 +133,16 @@ export class Reader {
 
   constructor(public data: Uint8Array) {}
 
+  /** Starts over on other bytes, as a new Reader(data) would (for readers reused across calls). */
+  reset(data: Uint8Array): void {
+    this.data = data;
+    this.pos = 0;
+    this.error = null;
+    this.keyPtr = 0;
+    this.keyLen = -1;
+    this.stable = false;
+  }
+
   get remaining(): i32 { return this.data.length - this.pos; }
   get ok(): bool { return this.error === null; }
 

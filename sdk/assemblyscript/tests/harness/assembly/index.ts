@@ -346,3 +346,23 @@ registerHandler("Swap.Self", (payload: Uint8Array): Result<Uint8Array> => {
   registerHandler("Swap.Self", answerB);
   return answerA(payload);
 });
+
+// Generated senders with scalar/string/list answers read them from a buffer reused across calls:
+// Increment then ListRange, each reported as [ok, value or error text].
+registerHandler("Sender.Reuse", (payload: Uint8Array): Result<Uint8Array> => {
+  const kv = new KeyValueSender();
+  const inc = new IncrementRequest();
+  inc.key = "k";
+  inc.value = 1;
+  const a = kv.increment(inc);
+  const lr = new ListRangeRequest();
+  lr.listName = "l";
+  const b = kv.listRange(lr);
+  const w = new Writer();
+  w.arrayHeader(4);
+  w.bool(a.ok);
+  if (a.ok) w.int(<i64>a.value); else w.str(a.message);
+  w.bool(b.ok);
+  if (b.ok) { const v = b.value; w.arrayHeader(<u32>v.length); for (let i = 0; i < v.length; i++) w.str(v[i]); } else w.str(b.message);
+  return ok<Uint8Array>(w.toBytes());
+});
