@@ -169,3 +169,10 @@ test('senders reading answers from the reused buffer: changing lengths, big answ
   }
   h.onHostCall = () => ({ ok: new Uint8Array(0) });
 });
+
+test('Writer.str: short ASCII fast path and its edges (31/32 chars, non-ASCII first/last, 0x7f) give the reference bytes', () => {
+  const strings = ['', 'k', 'x'.repeat(31), 'x'.repeat(32), `${'a'.repeat(30)}é`, `é${'a'.repeat(30)}`, '\x7f\x80', 'ü', '😀', `${'b'.repeat(29)}😀`];
+  const r = h.call('Codec.Transcode', packr.pack(strings));
+  assert.equal(r.rc, 1, r.error);
+  assert.equal(Buffer.from(r.response).toString('hex'), Buffer.from(packr.pack(strings)).toString('hex'));
+});

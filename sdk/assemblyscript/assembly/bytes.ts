@@ -11,11 +11,15 @@ export class GrowableBytes {
   /** Bytes the storage holds now. */
   get capacity(): i32 { return this.buf.byteLength; }
 
-  /** Make room for `n` more bytes after `pos`. */
-  protected ensure(n: i32): void {
+  /** Make room for `n` more bytes after `pos`. Inlined: every byte written checks it. */
+  // @ts-ignore: decorator
+  @inline protected ensure(n: i32): void {
+    if (this.pos + n > this.buf.byteLength) this.grow(n);
+  }
+
+  private grow(n: i32): void {
     const need = this.pos + n;
     const cap = this.buf.byteLength;
-    if (need <= cap) return;
     let next = cap << 1;
     while (next < need) next <<= 1;
     const grown = new ArrayBuffer(next);

@@ -64,6 +64,24 @@ export class Writer extends GrowableBytes {
   }
 
   str(s: string): void {
+    const len = s.length;
+    if (len < 32) {
+      // short ASCII (keys, methods, paths): fixstr header and bytes in one pass over the chars
+      this.ensure(1 + len);
+      const p = this.ptr();
+      const src = changetype<usize>(s);
+      let i = 0;
+      for (; i < len; i++) {
+        const c = load<u16>(src + (<usize>i << 1));
+        if (c >= 0x80) break;
+        store<u8>(p + 1 + <usize>i, <u8>c);
+      }
+      if (i == len) {
+        store<u8>(p, <u8>(0xa0 | len));
+        this.pos += 1 + len;
+        return;
+      }
+    }
     const n = String.UTF8.byteLength(s);
     this.strHeader(<u32>n);
     this.ensure(n);
