@@ -63,6 +63,19 @@ export function respondWith(w: Writer): Result<Uint8Array> {
   return RESPONDED;
 }
 
+// One reader for generated dispatchers: they finish reading the request before the handler runs.
+const dispatchReader = new Reader(EMPTY_BYTES);
+
+/**
+ * For generated dispatchers: a reader over the request payload (the SDK's own copy, so `stable`),
+ * reused across calls; valid until the next dispatch starts.
+ */
+export function requestReader(payload: Uint8Array): Reader {
+  dispatchReader.reset(payload);
+  dispatchReader.stable = true;
+  return dispatchReader;
+}
+
 function respondError(text: string): i32 {
   const bytes = String.UTF8.encode(text);
   __guest_error(changetype<usize>(bytes), <usize>bytes.byteLength);
