@@ -28,10 +28,25 @@ export function kvLink(actorId: string, values: Record<string, string>, provider
   return { id: `link-${actorId}`, actor_id: actorId, provider_id: providerId, link_name: 'default', contract_id: 'wasmcloud:keyvalue', values };
 }
 
+/** How the client reaches the provider: `handle` (worker-lane actors, other hosts) or, as the host
+ *  does for actors on its own thread, `handleSync` first (reply released after its commit). */
+export type KvPath = 'handle' | 'handleSync';
+
 /** A client bound to one actor's link: `call` returns the decoded reply (undefined for an empty one). */
-export function kvClient(provider: CapabilityProvider, link: LinkDefinition) {
+export function kvClient(provider: CapabilityProvider, link: LinkDefinition, path: KvPath = 'handle') {
   const ctx: InvocationContext = { actorId: link.actor_id, link };
-  const raw = (op: string, arg: unknown) => provider.handle(ctx, `KeyValue.${op}`, encode(arg));
+  const raw = async (op: string, arg: unknown): Promise<Uint8Array> => {
+    const payload = encode(arg);
+    if (path === 'handleSync' && provider.handleSync) {
+      const commits: Promise<void>[] = [];
+      const data = provider.handleSync(ctx, `KeyValue.${op}`, payload, (c) => commits.push(c));
+      if (data !== undefined) {
+        await Promise.all(commits);
+        return data;
+      }
+    }
+    return provider.handle(ctx, `KeyValue.${op}`, payload);
+  };
   return {
     raw,
     async call(op: string, arg: unknown): Promise<unknown> {
@@ -50,8 +65,8 @@ export function kvClient(provider: CapabilityProvider, link: LinkDefinition) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let unique = 0;
 
-export function kvConformance(label: string, setup: () => Promise<KvFixture>): void {
-  describe(`keyvalue conformance: ${label}`, () => {
+export function kvConformance(label: string, setup: () => Promise<KvFixture>, path: KvPath = 'handle'): void {
+  describe(`keyvalue conformance: ${label}${path === 'handleSync' ? ' (synchronous path)' : ''}`, () => {
     let fx: KvFixture;
     let provider: CapabilityProvider;
     let kv: ReturnType<typeof kvClient>;
@@ -64,7 +79,7 @@ export function kvConformance(label: string, setup: () => Promise<KvFixture>): v
       await provider.start(testHost(fx.dataDir));
       const link = kvLink('MCONFORMANCE', fx.values, provider.id);
       await provider.putLink(link);
-      kv = kvClient(provider, link);
+      kv = kvClient(provider, link, path);
     });
 
     after(async () => {
@@ -296,7 +311,7 @@ export function kvConformance(label: string, setup: () => Promise<KvFixture>): v
       const shared2 = kvLink('MBUCKET2', { ...fx.values, BUCKET: `b1-${process.pid}` }, provider.id);
       const other = kvLink('MBUCKET3', { ...fx.values, bucket: `b2-${process.pid}` }, provider.id);
       for (const l of [shared1, shared2, other]) await provider.putLink(l);
-      const [c1, c2, c3] = [kvClient(provider, shared1), kvClient(provider, shared2), kvClient(provider, other)];
+      const [c1, c2, c3] = [kvClient(provider, shared1, path), kvClient(provider, shared2, path), kvClient(provider, other, path)];
       const key = k('bucketed');
       await c1.call('Set', { key, value: 'one', expires: 0 });
       assert.deepEqual(await c2.call('Get', key), { value: 'one', exists: true });
@@ -308,7 +323,7 @@ export function kvConformance(label: string, setup: () => Promise<KvFixture>): v
     it('after deleteLink the actor gets MISSING_LINK, and a new put works again', async () => {
       const link = kvLink('MDELETED', fx.values, provider.id);
       await provider.putLink(link);
-      const c = kvClient(provider, link);
+      const c = kvClient(provider, link, path);
       await c.call('Set', { key: k('x'), value: '1', expires: 0 });
       await provider.deleteLink(link);
       await c.fails('Get', k('x'), /has no wasmcloud:keyvalue link/);

@@ -7,11 +7,14 @@ import { kvConformance, kvClient, kvLink, testHost } from './kv-conformance.js';
 import { createProvider } from '../../src/providers/registry.js';
 import { open } from 'lmdb';
 
-kvConformance('lmdb backend (default)', async () => {
+const lmdbFixture = async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-lmdb-'));
   // no backend value: lmdb is the default
   return { values: {}, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
-});
+};
+// both paths: handle() (worker lane, async) and handleSync() (actors on the host thread)
+kvConformance('lmdb backend (default)', lmdbFixture);
+kvConformance('lmdb backend (default)', lmdbFixture, 'handleSync');
 
 describe('keyvalue lmdb durability', () => {
   it('a counter survives closing the store and opening it again (new provider, same data dir)', async () => {

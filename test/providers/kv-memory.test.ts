@@ -7,10 +7,13 @@ import { createProvider } from '../../src/providers/registry.js';
 import { kvConformance, kvClient, kvLink, testHost } from './kv-conformance.js';
 import { sweepExpired } from '../../src/providers/keyvalue/memory-store.js';
 
-kvConformance('memory backend', async () => {
+const memoryFixture = async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-mem-'));
   return { values: { backend: 'memory' }, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
-});
+};
+// both paths: handle() (worker lane, async) and handleSync() (actors on the host thread)
+kvConformance('memory backend', memoryFixture);
+kvConformance('memory backend', memoryFixture, 'handleSync');
 
 
 describe('keyvalue memory sweep', () => {

@@ -60,51 +60,53 @@ export const decoders = {
 
 const enc = (v: unknown): Uint8Array => packr.pack(v);
 
+/**
+ * One KeyValue operation, defined once for both ways of running it: the KvBackend method and the
+ * semantics function in `ops` share its name and arguments (ops take the atomic section first and
+ * may use `now` after the arguments).
+ */
+interface OperationSpec {
+  method: keyof typeof ops & keyof KvBackend;
+  /** Whether it changes data (runs in a write section on entry stores). */
+  write: boolean;
+  args(p: Uint8Array): unknown[];
+  encode(result: any): Uint8Array; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+const SPECS: Record<string, OperationSpec> = {
+  'KeyValue.Get': { method: 'get', write: false, args: (p) => [decoders.str(p, 'KeyValue.Get key')], encode: (g: { value: string; exists: boolean }) => enc({ value: g.value, exists: g.exists }) },
+  'KeyValue.Set': { method: 'set', write: true, args: (p) => { const q = decoders.set(p); return [q.key, q.value, q.expires]; }, encode: () => EMPTY },
+  'KeyValue.Del': { method: 'del', write: true, args: (p) => [decoders.str(p, 'KeyValue.Del key')], encode: enc },
+  'KeyValue.Contains': { method: 'contains', write: false, args: (p) => [decoders.str(p, 'KeyValue.Contains key')], encode: enc },
+  'KeyValue.Increment': { method: 'increment', write: true, args: (p) => { const q = decoders.increment(p); return [q.key, q.value]; }, encode: packInt },
+  'KeyValue.ListAdd': { method: 'listAdd', write: true, args: (p) => { const q = decoders.listItem(p, 'ListAddRequest'); return [q.listName, q.value]; }, encode: enc },
+  'KeyValue.ListDel': { method: 'listDel', write: true, args: (p) => { const q = decoders.listItem(p, 'ListDelRequest'); return [q.listName, q.value]; }, encode: enc },
+  'KeyValue.ListRange': { method: 'listRange', write: false, args: (p) => { const q = decoders.listRange(p); return [q.listName, q.start, q.stop]; }, encode: enc },
+  'KeyValue.ListClear': { method: 'listClear', write: true, args: (p) => [decoders.str(p, 'KeyValue.ListClear listName')], encode: enc },
+  'KeyValue.SetAdd': { method: 'setAdd', write: true, args: (p) => { const q = decoders.setItem(p, 'SetAddRequest'); return [q.setName, q.value]; }, encode: enc },
+  'KeyValue.SetDel': { method: 'setDel', write: true, args: (p) => { const q = decoders.setItem(p, 'SetDelRequest'); return [q.setName, q.value]; }, encode: enc },
+  'KeyValue.SetQuery': { method: 'setQuery', write: false, args: (p) => [decoders.str(p, 'KeyValue.SetQuery setName')], encode: enc },
+  'KeyValue.SetUnion': { method: 'setUnion', write: false, args: (p) => [decoders.strList(p, 'KeyValue.SetUnion keys')], encode: enc },
+  'KeyValue.SetIntersection': { method: 'setIntersection', write: false, args: (p) => [decoders.strList(p, 'KeyValue.SetIntersection keys')], encode: enc },
+  'KeyValue.SetClear': { method: 'setClear', write: true, args: (p) => [decoders.str(p, 'KeyValue.SetClear setName')], encode: enc },
+};
+
+type AnyFn = (...a: unknown[]) => unknown;
 type Handler = (b: KvBackend, p: Uint8Array) => Promise<Uint8Array>;
 
-/** Operation name -> decode, run, encode. Outputs are bare scalars/arrays except Get's map. */
-export const KEYVALUE_OPERATIONS: Record<string, Handler> = {
-  'KeyValue.Get': async (b, p) => {
-    const r = await b.get(decoders.str(p, 'KeyValue.Get key'));
-    return enc({ value: r.value, exists: r.exists });
-  },
-  'KeyValue.Set': async (b, p) => { const r = decoders.set(p); await b.set(r.key, r.value, r.expires); return EMPTY; },
-  'KeyValue.Del': async (b, p) => enc(await b.del(decoders.str(p, 'KeyValue.Del key'))),
-  'KeyValue.Contains': async (b, p) => enc(await b.contains(decoders.str(p, 'KeyValue.Contains key'))),
-  'KeyValue.Increment': async (b, p) => { const r = decoders.increment(p); return enc(await b.increment(r.key, r.value)); },
-  'KeyValue.ListAdd': async (b, p) => { const r = decoders.listItem(p, 'ListAddRequest'); return enc(await b.listAdd(r.listName, r.value)); },
-  'KeyValue.ListDel': async (b, p) => { const r = decoders.listItem(p, 'ListDelRequest'); return enc(await b.listDel(r.listName, r.value)); },
-  'KeyValue.ListRange': async (b, p) => { const r = decoders.listRange(p); return enc(await b.listRange(r.listName, r.start, r.stop)); },
-  'KeyValue.ListClear': async (b, p) => enc(await b.listClear(decoders.str(p, 'KeyValue.ListClear listName'))),
-  'KeyValue.SetAdd': async (b, p) => { const r = decoders.setItem(p, 'SetAddRequest'); return enc(await b.setAdd(r.setName, r.value)); },
-  'KeyValue.SetDel': async (b, p) => { const r = decoders.setItem(p, 'SetDelRequest'); return enc(await b.setDel(r.setName, r.value)); },
-  'KeyValue.SetQuery': async (b, p) => enc(await b.setQuery(decoders.str(p, 'KeyValue.SetQuery setName'))),
-  'KeyValue.SetUnion': async (b, p) => enc(await b.setUnion(decoders.strList(p, 'KeyValue.SetUnion keys'))),
-  'KeyValue.SetIntersection': async (b, p) => enc(await b.setIntersection(decoders.strList(p, 'KeyValue.SetIntersection keys'))),
-  'KeyValue.SetClear': async (b, p) => enc(await b.setClear(decoders.str(p, 'KeyValue.SetClear setName'))),
-};
+function table<T>(make: (s: OperationSpec) => T): Record<string, T> {
+  return Object.fromEntries(Object.entries(SPECS).map(([name, s]) => [name, make(s)]));
+}
+
+/** Operation name -> decode, run on any KvBackend, encode. Outputs are bare scalars/arrays except Get's map. */
+export const KEYVALUE_OPERATIONS: Record<string, Handler> = table((s) =>
+  async (b: KvBackend, p: Uint8Array) => s.encode(await (b[s.method] as AnyFn).apply(b, s.args(p))));
 
 /** One operation run directly on an entry store's atomic section (memory, lmdb): decode, run, encode. */
 export interface EntryOperation { write: boolean; run(t: EntryTxn, p: Uint8Array, now: number): Uint8Array }
 
-const r = (run: EntryOperation['run']): EntryOperation => ({ write: false, run });
-const w = (run: EntryOperation['run']): EntryOperation => ({ write: true, run });
-
-/** The same operations as KEYVALUE_OPERATIONS, synchronous, for stores that run the semantics in-process. */
-export const ENTRY_OPERATIONS: Record<string, EntryOperation> = {
-  'KeyValue.Get': r((t, p) => { const g = ops.get(t, decoders.str(p, 'KeyValue.Get key')); return enc({ value: g.value, exists: g.exists }); }),
-  'KeyValue.Set': w((t, p, now) => { const q = decoders.set(p); ops.set(t, q.key, q.value, q.expires, now); return EMPTY; }),
-  'KeyValue.Del': w((t, p) => enc(ops.del(t, decoders.str(p, 'KeyValue.Del key')))),
-  'KeyValue.Contains': r((t, p) => enc(ops.contains(t, decoders.str(p, 'KeyValue.Contains key')))),
-  'KeyValue.Increment': w((t, p) => { const q = decoders.increment(p); return packInt(ops.increment(t, q.key, q.value)); }),
-  'KeyValue.ListAdd': w((t, p) => { const q = decoders.listItem(p, 'ListAddRequest'); return enc(ops.listAdd(t, q.listName, q.value)); }),
-  'KeyValue.ListDel': w((t, p) => { const q = decoders.listItem(p, 'ListDelRequest'); return enc(ops.listDel(t, q.listName, q.value)); }),
-  'KeyValue.ListRange': r((t, p) => { const q = decoders.listRange(p); return enc(ops.listRange(t, q.listName, q.start, q.stop)); }),
-  'KeyValue.ListClear': w((t, p) => enc(ops.listClear(t, decoders.str(p, 'KeyValue.ListClear listName')))),
-  'KeyValue.SetAdd': w((t, p) => { const q = decoders.setItem(p, 'SetAddRequest'); return enc(ops.setAdd(t, q.setName, q.value)); }),
-  'KeyValue.SetDel': w((t, p) => { const q = decoders.setItem(p, 'SetDelRequest'); return enc(ops.setDel(t, q.setName, q.value)); }),
-  'KeyValue.SetQuery': r((t, p) => enc(ops.setQuery(t, decoders.str(p, 'KeyValue.SetQuery setName')))),
-  'KeyValue.SetUnion': r((t, p) => enc(ops.setUnion(t, decoders.strList(p, 'KeyValue.SetUnion keys')))),
-  'KeyValue.SetIntersection': r((t, p) => enc(ops.setIntersection(t, decoders.strList(p, 'KeyValue.SetIntersection keys')))),
-  'KeyValue.SetClear': w((t, p) => enc(ops.setClear(t, decoders.str(p, 'KeyValue.SetClear setName')))),
-};
+/** The same operations, synchronous, for stores that run the semantics in-process. */
+export const ENTRY_OPERATIONS: Record<string, EntryOperation> = table((s) => ({
+  write: s.write,
+  run: (t: EntryTxn, p: Uint8Array, now: number) => s.encode((ops[s.method] as AnyFn)(t, ...s.args(p), now)),
+}));
