@@ -15,7 +15,8 @@ import { AsyncifyRuntime } from '../abi/asyncify-runtime.js';
 import { createWasi, ProcExit, WASI_MODULE } from '../abi/wasi.js';
 import { FUEL_IMPORT_MODULE, FUEL_IMPORT_NAME } from '../wasm/fuel.js';
 import { StratusError } from './errors.js';
-import { atCeiling, callFailure, queueTimeoutError, timeoutError } from './call-errors.js';
+import { atCeiling, callFailure, timeoutError } from './call-errors.js';
+import { expireQueued, RETIRE_IDLE_MS, SWEEP_MS } from './call-queue.js';
 
 /** Longest a single call may hold the host thread before the actor is moved to worker threads. */
 export const INLINE_SLICE_MS = 50;
@@ -23,11 +24,8 @@ export const INLINE_SLICE_MS = 50;
 const FUEL_PER_CHECK = 20_000;
 /** Refuels past the slice's end before it counts as used up (see sliceRefuels). */
 const MIN_SLICE_REFUELS = 16;
-const SWEEP_MS = 20;
 /** Shared empty list: most calls wait on no commit, so none is allocated for them. */
 const NO_COMMITS: Promise<void>[] = [];
-/** Instances above `count` (made for a burst of suspended calls) go after idling this long. */
-const RETIRE_IDLE_MS = 2000;
 
 /** Thrown by refuel (as a JS exception it unwinds the guest): the call passed its deadline. */
 class DeadlineTrap extends Error {}
@@ -204,16 +202,11 @@ export class InlinePool {
       resolve: (v) => { out = v; },
       reject: (e) => { failed = e; },
     };
-    // settle() runs synchronously for a call that finishes now; a later settlement goes to `later`
-    let settleLater: ((v: Uint8Array) => void) | undefined;
-    let failLater: ((e: Error) => void) | undefined;
-    this.run(inst, job);
+    this.run(inst, job); // a call that finishes now settles through the two setters above
     if (out !== undefined) return out;
     if (failed !== undefined) return Promise.reject(failed);
-    const later = new Promise<Uint8Array>((res, rej) => { settleLater = res; failLater = rej; });
-    job.resolve = settleLater!;
-    job.reject = failLater!;
-    return later;
+    // still running (suspended, or waiting on a commit): it settles later, through a promise
+    return new Promise<Uint8Array>((res, rej) => { job.resolve = res; job.reject = rej; });
   }
 
   async scale(count: number): Promise<void> {
@@ -368,13 +361,6 @@ export class InlinePool {
         this.refill();
       }
     }
-    if (this.queue.length > 0) {
-      const keep: Job[] = [];
-      for (const j of this.queue) {
-        if (j.deadline <= now) j.reject(queueTimeoutError(this.cfg.label, j.operation, j.timeoutMs, this.instances.size));
-        else keep.push(j);
-      }
-      this.queue = keep;
-    }
+    if (this.queue.length > 0) this.queue = expireQueued(this.queue, now, this.cfg.label, this.instances.size);
   }
 }

@@ -4,16 +4,13 @@
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { StratusError } from './errors.js';
-import { callFailure, queueTimeoutError, timeoutError, type FailureKind } from './call-errors.js';
+import { callFailure, timeoutError, type FailureKind } from './call-errors.js';
+import { expireQueued, RETIRE_IDLE_MS, SWEEP_MS } from './call-queue.js';
 import { MSG, type WorkerInit, type WorkerMessage } from '../abi/protocol.js';
 import { Channel, createChannelBuffer, CTL, KIND } from '../abi/channel.js';
 import type { HostCallResult } from '../abi/guest.js';
 
 import { WORKER_URL, type WorkerReserve } from './worker-reserve.js';
-const SWEEP_MS = 20;
-/** A burst instance above `count` is retired only after idling this long: retiring it as soon as the
- *  queue drained made a steady load spawn and kill workers constantly (hundreds of µs of CPU each). */
-const RETIRE_IDLE_MS = 2000;
 
 export interface PoolConfig {
   module: WebAssembly.Module;
@@ -410,14 +407,6 @@ export class InstancePool {
         this.refill();
       }
     }
-    if (this.queue.length > 0) {
-      const keep: Pending[] = [];
-      for (const p of this.queue) {
-        if (p.deadline <= now) {
-          p.reject(queueTimeoutError(this.cfg.label, p.operation, p.timeoutMs, this.instances.size));
-        } else keep.push(p);
-      }
-      this.queue = keep;
-    }
+    if (this.queue.length > 0) this.queue = expireQueued(this.queue, now, this.cfg.label, this.instances.size);
   }
 }
