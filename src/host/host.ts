@@ -14,7 +14,7 @@ import type { ActorDescription, HostApi, HostInventory, HostOptions, ProviderDes
 import type { CapabilityProvider, LinkDefinition, ProviderHost, WasmCloudEntity } from './types.js';
 import { isStratusError, LinkError, StratusError } from './errors.js';
 import { InstancePool } from './instance-pool.js';
-import { InlinePool, SliceExceeded } from './inline-pool.js';
+import { INLINE_SLICE_MS, InlinePool, SliceExceeded } from './inline-pool.js';
 import { timeoutError } from './call-errors.js';
 import { injectFuel } from '../wasm/fuel.js';
 import { asyncifyModule } from '../wasm/asyncify.js';
@@ -94,23 +94,10 @@ export class Host extends EventEmitter implements HostApi {
       const id = this.aliases.get(alias);
       return id ? this.actors.get(id)?.routed : undefined;
     },
-    link: (actorId, contractId, linkName) => this.linkTable.get(this.linkId(actorId, contractId, linkName)),
+    // only on a route cache miss (routeFor), so the SHA-256 of the link id is not on the call path
+    link: (actorId, contractId, linkName) => this.linkTable.get(linkDefinitionId(actorId, contractId, linkName)),
     providerRunning: (providerId, linkName) => this.providers.has(providerKey(providerId, linkName)),
   };
-
-  /** Link ids are SHA-256 hashes; every provider host call looks one up, so remember them. */
-  private readonly linkIds = new Map<string, string>();
-
-  private linkId(actorId: string, contractId: string, linkName: string): string {
-    const key = `${actorId}\u0000${contractId}\u0000${linkName}`;
-    let id = this.linkIds.get(key);
-    if (id === undefined) {
-      if (this.linkIds.size >= 4096) this.linkIds.clear(); // bounded: guests choose contract/link names
-      id = linkDefinitionId(actorId, contractId, linkName);
-      this.linkIds.set(key, id);
-    }
-    return id;
-  }
 
   constructor(opts: HostOptions = {}) {
     super();
@@ -243,7 +230,7 @@ export class Host extends EventEmitter implements HostApi {
       await pool.start();
       rec.pool = pool;
       rec.maxInstances = Math.max(old.count, DEFAULTS.maxInstances);
-      this.log('warn', `actor ${describeActor(rec.routed)} held the host thread for over 50 ms in one call; it now runs on worker threads`);
+      this.log('warn', `actor ${describeActor(rec.routed)} held the host thread for over ${INLINE_SLICE_MS} ms in one call; it now runs on worker threads`);
       await old.stop();
     })().finally(() => { rec.moving = undefined; });
     return rec.moving;
