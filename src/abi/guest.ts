@@ -1,5 +1,6 @@
 // The wasmbus/waPC guest ABI (reference §1.2–1.5), host side, as it runs next to one instance.
 // Pure: no I/O. Host calls are delegated to a synchronous callback supplied by the worker.
+import { ProcExit } from './wasi.js';
 
 /** Outcome of a synchronous host call as seen by the guest. */
 export type HostCallResult = { ok: true; data: Uint8Array } | { ok: false; error: string };
@@ -41,14 +42,14 @@ export const INIT_EXPORTS = ['__wasmbus_rpc_version', 'start', 'wapc_init', '_st
  * runtime does after main when built for WASI) has finished normally; any other exit code, or an
  * exit from another init export, is a failure and propagates as ProcExit.
  */
-export function runInitExports(exports: WebAssembly.Exports, isCleanExit: (e: unknown) => boolean): void {
+export function runInitExports(exports: WebAssembly.Exports): void {
   for (const name of INIT_EXPORTS) {
     const fn = exports[name];
     if (typeof fn !== 'function') continue;
     try {
       (fn as () => unknown)();
     } catch (e) {
-      if (name === '_start' && isCleanExit(e)) return;
+      if (name === '_start' && e instanceof ProcExit && e.exitCode === 0) return;
       throw e;
     }
   }

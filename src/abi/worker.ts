@@ -3,7 +3,8 @@
 // request to the channel, signals the main thread and blocks again until the reply is there.
 import { parentPort, workerData } from 'node:worker_threads';
 import { GuestAbi, runInitExports, type HostCallResult } from './guest.js';
-import { createWasi, ProcExit, WASI_MODULE } from './wasi.js';
+import { ProcExit } from './wasi.js';
+import { instantiateActor } from './instantiate.js';
 import { MSG, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { Channel, CTL, KIND } from './channel.js';
 import { BUILTINS, missingClaim, type RoutedActor } from '../host/router.js';
@@ -56,30 +57,9 @@ interface Live {
 
 function instantiate(): Live {
   const abi = new GuestAbi(hostCall, (text) => log('info', text));
-  const table = abi.imports();
-  let memory: WebAssembly.Memory | undefined;
-  const wasiNames: string[] = [];
-  const imports: Record<string, Record<string, unknown>> = { wasmbus: table, wapc: table };
-  for (const imp of WebAssembly.Module.imports(module)) {
-    if (imp.module === WASI_MODULE) wasiNames.push(imp.name);
-    else if (imp.module !== 'wasmbus' && imp.module !== 'wapc') {
-      // assertPortable refuses these at load time; trap loudly if one slipped through.
-      (imports[imp.module] ??= {})[imp.name] = () => {
-        throw new WebAssembly.RuntimeError(`unsupported import ${imp.module}.${imp.name} called`);
-      };
-    }
-  }
-  if (wasiNames.length > 0) {
-    imports[WASI_MODULE] = createWasi(() => memory!, (stream, text) => log(stream === 'stderr' ? 'warn' : 'info', text), wasiNames);
-  }
-  const instance = new WebAssembly.Instance(module, imports as WebAssembly.Imports);
-  const ex = instance.exports;
-  if (!(ex.memory instanceof WebAssembly.Memory)) throw Object.assign(new Error('actor does not export "memory"'), { code: 'MISSING_EXPORT' });
-  if (typeof ex.__guest_call !== 'function') throw Object.assign(new Error('actor does not export "__guest_call"'), { code: 'MISSING_EXPORT' });
-  memory = ex.memory;
-  abi.bindMemory(memory);
-  runInitExports(ex, (e) => e instanceof ProcExit && e.exitCode === 0);
-  return { abi, memory, guestCall: ex.__guest_call as Live['guestCall'] };
+  const live = instantiateActor(module, abi, { table: abi.imports(), log: (stream, text) => log(stream === 'stderr' ? 'warn' : 'info', text) });
+  runInitExports(live.exports);
+  return { abi, memory: live.memory, guestCall: live.guestCall };
 }
 
 function boot(init: WorkerInit): void {

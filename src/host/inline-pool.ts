@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GuestAbi, runInitExports, type HostCallResult } from '../abi/guest.js';
 import { AsyncifyRuntime } from '../abi/asyncify-runtime.js';
-import { createWasi, ProcExit, WASI_MODULE } from '../abi/wasi.js';
+import { ProcExit } from '../abi/wasi.js';
+import { instantiateActor } from '../abi/instantiate.js';
 import { FUEL_IMPORT_MODULE, FUEL_IMPORT_NAME } from '../wasm/fuel.js';
 import { StratusError } from './errors.js';
 import { atCeiling, callFailure, timeoutError } from './call-errors.js';
@@ -107,38 +108,27 @@ class InlineInstance {
       return r;
     }, (text) => cfg.log('info', text));
     const table = this.abi.imports();
-    let rt: AsyncifyRuntime | undefined;
+    // the Asyncify wrapper needs the instance's exports, so the import forwards to it once made
     let hostCall: (...a: number[]) => number | void = () => {
       throw new Error('host call during instantiation is not supported');
     };
-    const wasmbus = {
-      ...table,
-      __host_call: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => hostCall(a, b, c, d, e, f, g, h),
-    };
-    let memory: WebAssembly.Memory | undefined;
-    const imports: Record<string, Record<string, unknown>> = {
-      wasmbus, wapc: wasmbus,
-      [FUEL_IMPORT_MODULE]: { [FUEL_IMPORT_NAME]: () => this.refuel() },
-    };
-    const wasiNames = WebAssembly.Module.imports(cfg.module).filter((i) => i.module === WASI_MODULE).map((i) => i.name);
-    if (wasiNames.length > 0) {
-      imports[WASI_MODULE] = createWasi(() => memory!, (stream, text) => cfg.log(stream === 'stderr' ? 'warn' : 'info', text), wasiNames);
-    }
-    const instance = new WebAssembly.Instance(cfg.module, imports as WebAssembly.Imports);
-    const ex = instance.exports;
-    if (!(ex.memory instanceof WebAssembly.Memory)) throw new StratusError('MISSING_EXPORT', `actor ${cfg.label} does not export "memory"`, 'build the actor as a wasmbus actor exporting memory and __guest_call');
-    if (typeof ex.__guest_call !== 'function') throw new StratusError('MISSING_EXPORT', `actor ${cfg.label} does not export "__guest_call"`, 'build the actor as a wasmbus actor exporting memory and __guest_call');
-    memory = ex.memory;
-    this.memory = memory;
-    this.abi.bindMemory(memory);
-    rt = new AsyncifyRuntime(ex);
-    hostCall = rt.wrapImport(table.__host_call as (...a: number[]) => number | Promise<number>);
-    this.rt = rt;
-    this.guestCall = ex.__guest_call as InlineInstance['guestCall'];
+    const live = instantiateActor(cfg.module, this.abi, {
+      table: {
+        ...table,
+        __host_call: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => hostCall(a, b, c, d, e, f, g, h),
+      },
+      extra: { [FUEL_IMPORT_MODULE]: { [FUEL_IMPORT_NAME]: () => this.refuel() } },
+      log: (stream, text) => cfg.log(stream === 'stderr' ? 'warn' : 'info', text),
+    });
+    const ex = live.exports;
+    this.memory = live.memory;
+    this.rt = new AsyncifyRuntime(ex);
+    hostCall = this.rt.wrapImport(table.__host_call as (...a: number[]) => number | Promise<number>);
+    this.guestCall = live.guestCall;
     // init exports run under the default deadline's fuel checks too
     this.deadlineAt = performance.now() + 2000;
     this.sliceEnd = performance.now() + 2000;
-    runInitExports(ex, (e) => e instanceof ProcExit && e.exitCode === 0);
+    runInitExports(ex);
   }
 
   private refuel(): number {
@@ -234,8 +224,10 @@ export class InlinePool {
     try {
       inst = new InlineInstance(this.cfg);
     } catch (e) {
-      if (e instanceof StratusError) throw e;
       const text = e instanceof Error ? e.message : String(e);
+      if ((e as { code?: string }).code === 'MISSING_EXPORT') {
+        throw new StratusError('MISSING_EXPORT', `actor ${this.cfg.label} failed to start an instance: ${text}`, 'build the actor as a wasmbus actor exporting memory and __guest_call');
+      }
       throw new StratusError('TRAP', `actor ${this.cfg.label} failed to start an instance: ${text}`,
         e instanceof ProcExit ? 'the actor exited in its init exports (_start/start/wapc_init); it must return instead'
           : 'the actor trapped in its init exports (_start/start/wapc_init)');
