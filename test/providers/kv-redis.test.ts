@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { kvConformance, kvClient, kvLink, testHost } from './kv-conformance.js';
 import { createProvider } from '../../src/providers/registry.js';
@@ -95,6 +96,33 @@ describe('keyvalue redis: link put and availability', () => {
       assert.equal(await kvClient(p, plain).call('Increment', { key: 'existing', value: 1 }), 42, 'existing Redis data is visible unchanged');
     } finally {
       raw.disconnect();
+      await p.shutdown();
+    }
+  });
+
+  it('commands issued in one event-loop turn reach Redis in one write, and each gets its own answer', async () => {
+    const p = createProvider('keyvalue');
+    await p.start(testHost(dataDir));
+    const link = kvLink('MBATCH', { URL: redis.url });
+    await p.putLink(link);
+    const port = Number(new URL(redis.url).port);
+    const writes: number[] = []; // chunks per write syscall towards this Redis
+    const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...a: unknown[]) => unknown>;
+    const orig = { _write: proto._write, _writev: proto._writev };
+    proto._write = function (this: Socket, ...a: unknown[]) { if (this.remotePort === port) writes.push(1); return orig._write.apply(this, a); };
+    proto._writev = function (this: Socket, ...a: unknown[]) { if (this.remotePort === port) writes.push((a[0] as unknown[]).length); return orig._writev.apply(this, a); };
+    try {
+      const kv = kvClient(p, link);
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => kv.call('Increment', { key: `batch-${i % 5}`, value: i + 1 })));
+      assert.deepEqual(writes, [25], 'one write carrying all 25 commands');
+      // each caller got its own reply: running totals per key in issue order
+      const totals = new Map<number, number>();
+      assert.deepEqual(results, Array.from({ length: 25 }, (_, i) => { const t = (totals.get(i % 5) ?? 0) + i + 1; totals.set(i % 5, t); return t; }));
+      writes.length = 0;
+      assert.equal(await kv.call('Increment', { key: 'batch-0', value: 1 }), 56);
+      assert.deepEqual(writes, [1], 'a lone command is not held back');
+    } finally {
+      Object.assign(proto, orig);
       await p.shutdown();
     }
   });
