@@ -8,6 +8,7 @@ import { linkDefinitionId } from '../claims/linkdef-id.js';
 import { createKeyPair, fromSeed } from '../claims/nkeys.js';
 import { assertPortable } from '../wasm/portability.js';
 import { limitMemory } from '../wasm/memory-limit.js';
+import { JWT_SECTION_NAMES, stripCustomSections } from '../wasm/custom-sections.js';
 import { stratusHome } from '../home.js';
 import type { ActorClaims } from '../claims/types.js';
 import type { ActorDescription, HostApi, HostInventory, HostOptions, ProviderDescription, StartActorOptions } from './api.js';
@@ -174,7 +175,9 @@ export class Host extends EventEmitter implements HostApi {
       return undefined;
     }
     try {
-      const bytes = await asyncifyModule(injectFuel(patched), { imports: SUSPENDING_IMPORTS });
+      // Without the claims token: it changes with every signing (iat), and a re-signed but otherwise
+      // identical module would miss the Asyncify cache and pay the ~1.4 s transform again.
+      const bytes = await asyncifyModule(injectFuel(stripCustomSections(patched, JWT_SECTION_NAMES)), { imports: SUSPENDING_IMPORTS });
       return await WebAssembly.compile(bytes);
     } catch (e) {
       this.log('info', `actor ${label} runs on worker threads: it could not be prepared for the host thread (${errorText(e).split('\n')[0]})`);

@@ -5,6 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { signedFixture, testHost, utf8, text } from '../support/fixtures.js';
 import { isStratusError } from '../../src/host/errors.js';
+import { asyncifyStats } from '../../src/wasm/asyncify.js';
 
 const { host, logs } = testHost({ rpcTimeoutMs: 1500 });
 after(() => host.shutdown());
@@ -24,6 +25,20 @@ test('actors run on the host thread by default; isolation: worker puts them on w
     await w.shutdown();
   }
   await host.stopActor(d.id);
+});
+
+test('a re-signed module reuses the Asyncify transform of the same code (the claims token is not part of the cache key)', async () => {
+  const a = await host.startActor(await signedFixture('echo', { name: 'signed-once' }));
+  const before = asyncifyStats();
+  const b = await host.startActor(await signedFixture('echo', { name: 'signed-again' }));
+  assert.notEqual(a.id, b.id);
+  const after = asyncifyStats();
+  assert.equal(after.transforms, before.transforms, 'no second transform');
+  assert.equal(after.cacheHits, before.cacheHits + 1);
+  assert.equal(text(await host.call(b.id, 'Echo.Say', utf8('again'))), 'again');
+  assert.deepEqual(host.inventory().actors.find((x) => x.id === b.id)?.name, 'signed-again');
+  await host.stopActor(a.id);
+  await host.stopActor(b.id);
 });
 
 test('a loop under a short deadline is stopped by its fuel checks: TIMEOUT, the actor stays inline and serves again', async () => {
