@@ -66,7 +66,13 @@ interface Job {
   deadline: number;
   resolve(v: Uint8Array): void;
   reject(e: Error): void;
+  /** Where tryInvoke's job keeps an outcome reached at once (no closures per call). */
+  out?: Uint8Array;
+  failed?: Error;
 }
+
+function keepReply(this: Job, v: Uint8Array): void { this.out = v; }
+function keepFailure(this: Job, e: Error): void { this.failed = e; }
 
 class InlineInstance {
   readonly id = randomUUID();
@@ -184,17 +190,11 @@ export class InlinePool {
   tryInvoke(operation: string, payload: Uint8Array, timeoutMs: number): Uint8Array | Promise<Uint8Array> {
     const inst = this.idle.length > 0 && this.queue.length === 0 && !this.stopped ? this.idle.pop()! : undefined;
     if (!inst) return this.invoke(operation, payload, timeoutMs);
-    let out: Uint8Array | undefined;
-    let failed: Error | undefined;
     const now = Date.now();
-    const job: Job = {
-      operation, payload, timeoutMs, startedAt: now, deadline: now + timeoutMs,
-      resolve: (v) => { out = v; },
-      reject: (e) => { failed = e; },
-    };
-    this.run(inst, job); // a call that finishes now settles through the two setters above
-    if (out !== undefined) return out;
-    if (failed !== undefined) return Promise.reject(failed);
+    const job: Job = { operation, payload, timeoutMs, startedAt: now, deadline: now + timeoutMs, resolve: keepReply, reject: keepFailure };
+    this.run(inst, job); // a call that finishes now settles through keepReply/keepFailure
+    if (job.out !== undefined) return job.out;
+    if (job.failed !== undefined) return Promise.reject(job.failed);
     // still running (suspended, or waiting on a commit): it settles later, through a promise
     return new Promise<Uint8Array>((res, rej) => { job.resolve = res; job.reject = rej; });
   }

@@ -106,7 +106,7 @@ export const KEYVALUE_OPERATIONS: Record<string, Handler> = table((s) =>
 export interface EntryOperation { write: boolean; run(t: EntryTxn, p: Uint8Array, now: number): Uint8Array }
 
 /** The same operations, synchronous, for stores that run the semantics in-process. */
-export const ENTRY_OPERATIONS: Record<string, EntryOperation> = table((s) => ({
-  write: s.write,
-  run: (t: EntryTxn, p: Uint8Array, now: number) => s.encode((ops[s.method] as AnyFn)(t, ...s.args(p), now)),
-}));
+export const ENTRY_OPERATIONS: Record<string, EntryOperation> = table((s) => {
+  const fn = ops[s.method] as AnyFn; // resolved once, not per call
+  return { write: s.write, run: (t: EntryTxn, p: Uint8Array, now: number) => s.encode(fn(t, ...s.args(p), now)) };
+});
