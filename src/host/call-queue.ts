@@ -12,7 +12,7 @@ export const RETIRE_IDLE_MS = 2000;
 export interface QueuedCall {
   operation: string;
   timeoutMs: number;
-  /** Date.now() past which the call fails. */
+  /** Time past which the call fails, in the queuing pool's clock (Date.now() or performance.now()). */
   deadline: number;
   reject(e: Error): void;
 }

@@ -350,7 +350,7 @@ export class Host extends EventEmitter implements HostApi {
   private sliceExceeded(rec: ActorRecord, e: SliceExceeded, operation: string, payload: Uint8Array, timeoutMs: number, startedAt: number): Promise<Uint8Array> {
     const moved = this.moveToWorkers(rec);
     if (!e.replayable) return moved.then(() => { throw e; });
-    return moved.then(() => rec.pool.invoke(operation, payload, Math.max(1, timeoutMs - (Date.now() - startedAt)))).catch((e2: unknown) => {
+    return moved.then(() => rec.pool.invoke(operation, payload, Math.max(1, timeoutMs - (performance.now() - startedAt)))).catch((e2: unknown) => {
       // the re-run had what was left of the deadline; report the deadline the caller set
       throw isStratusError(e2, 'TIMEOUT') ? timeoutError(describeActor(rec.routed), operation, timeoutMs) : e2;
     });

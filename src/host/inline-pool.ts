@@ -53,7 +53,8 @@ export interface InlinePoolConfig {
   log(level: 'debug' | 'info' | 'warn' | 'error', text: string): void;
   instanceStarted(id: string): void;
   instanceStopped(id: string): void;
-  /** A call held the thread too long: settle it another way (the host moves the actor to workers). */
+  /** A call held the thread too long: settle it another way (the host moves the actor to workers).
+   *  startedAt is performance.now() when the call was made. */
   sliceExceeded?(err: SliceExceeded, operation: string, payload: Uint8Array, timeoutMs: number, startedAt: number): Promise<Uint8Array>;
 }
 
@@ -61,7 +62,7 @@ interface Job {
   operation: string;
   payload: Uint8Array;
   timeoutMs: number;
-  /** Date.now() when the call was made, and its deadline. */
+  /** performance.now() when the call was made, and its deadline (one clock read per call). */
   startedAt: number;
   deadline: number;
   resolve(v: Uint8Array): void;
@@ -171,7 +172,7 @@ export class InlinePool {
   invoke(operation: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (this.stopped) return Promise.reject(new StratusError('ACTOR_NOT_RUNNING', `actor ${this.cfg.label} is stopping`));
     return new Promise<Uint8Array>((resolve, reject) => {
-      const now = Date.now();
+      const now = performance.now();
       const job: Job = { operation, payload, timeoutMs, startedAt: now, deadline: now + timeoutMs, resolve, reject };
       let inst = this.idle.pop();
       if (!inst && this.instances.size < this.cfg.maxInstances) {
@@ -190,9 +191,9 @@ export class InlinePool {
   tryInvoke(operation: string, payload: Uint8Array, timeoutMs: number): Uint8Array | Promise<Uint8Array> {
     const inst = this.idle.length > 0 && this.queue.length === 0 && !this.stopped ? this.idle.pop()! : undefined;
     if (!inst) return this.invoke(operation, payload, timeoutMs);
-    const now = Date.now();
+    const now = performance.now();
     const job: Job = { operation, payload, timeoutMs, startedAt: now, deadline: now + timeoutMs, resolve: keepReply, reject: keepFailure };
-    this.run(inst, job); // a call that finishes now settles through keepReply/keepFailure
+    this.run(inst, job, now); // a call that finishes now settles through keepReply/keepFailure
     if (job.out !== undefined) return job.out;
     if (job.failed !== undefined) return Promise.reject(job.failed);
     // still running (suspended, or waiting on a commit): it settles later, through a promise
@@ -245,11 +246,11 @@ export class InlinePool {
     if (this.instances.delete(inst)) this.cfg.instanceStopped(inst.id);
   }
 
-  private run(inst: InlineInstance, job: Job): void {
+  private run(inst: InlineInstance, job: Job, now = performance.now()): void {
     inst.job = job;
     inst.hostCalls = 0;
     inst.durable = NO_COMMITS;
-    const now = performance.now();
+    inst.idleSince = now; // the sweeper retires spare instances by the start of their last call
     inst.deadlineAt = now + job.timeoutMs;
     inst.sliceEnd = now + INLINE_SLICE_MS;
     inst.sliceRefuels = 0;
@@ -307,7 +308,6 @@ export class InlinePool {
 
   private release(inst: InlineInstance): void {
     if (inst.dead || this.stopped) return;
-    inst.idleSince = Date.now();
     this.idle.push(inst);
     this.drain();
   }
@@ -339,7 +339,7 @@ export class InlinePool {
 
   /** Deadlines of suspended calls (a running call is stopped by its fuel checks) and queued ones. */
   private sweep(): void {
-    const now = Date.now();
+    const now = performance.now();
     // idle is used LIFO, so its front holds the instances idle the longest
     while (this.instances.size > this.cfg.count && this.idle.length > 0 && now - this.idle[0]!.idleSince >= RETIRE_IDLE_MS) {
       this.retire(this.idle[0]!);
