@@ -1,6 +1,6 @@
 // HTTP kvcounter throughput: Stratus (host + httpserver + keyvalue + AssemblyScript kvcounter)
 // versus a bare Node http server doing the same work, measured with wrk in the same run.
-//   node dist/bench/http.js [--duration 5] [--connections 32]
+//   node dist/bench/http.js [--duration 5] [--connections 32] [--rounds 5] [--only memory|lmdb|redis]
 // Pairs: lmdb default backend vs bare Node + Map; Redis backend vs bare Node + ioredis INCR.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -226,7 +226,7 @@ function report(title: string, stratus: WrkResult, bare: WrkResult): number {
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : '';
 const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(repo, 'bench-profiles')}`] : [];
-const ROUNDS = arg('rounds', 3);
+const ROUNDS = arg('rounds', 5);
 
 /** Alternate baseline and Stratus runs (the machine is shared, load drifts); keep each side's best round. */
 async function pair(title: string, stratus: () => Promise<WrkResult>, bare: () => Promise<WrkResult>): Promise<void> {
