@@ -12,7 +12,7 @@ import { JWT_SECTION_NAMES, stripCustomSections } from '../wasm/custom-sections.
 import { stratusHome } from '../home.js';
 import type { ActorClaims } from '../claims/types.js';
 import type { ActorDescription, HostApi, HostInventory, HostOptions, ProviderDescription, StartActorOptions } from './api.js';
-import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHost, WasmCloudEntity } from './types.js';
+import type { CapabilityProvider, LinkDefinition, ProviderHost, WasmCloudEntity } from './types.js';
 import { isStratusError, LinkError, StratusError } from './errors.js';
 import { InstancePool } from './instance-pool.js';
 import { INLINE_SLICE_MS, InlinePool, SliceExceeded } from './inline-pool.js';
@@ -51,7 +51,7 @@ interface ActorRecord {
 }
 
 /** A resolved host-call route and, for providers, the provider serving it. */
-interface CachedRoute { route: Route; provider?: CapabilityProvider; ctx?: InvocationContext }
+interface CachedRoute { route: Route; provider?: CapabilityProvider }
 
 interface ProviderRecord {
   provider: CapabilityProvider;
@@ -403,14 +403,15 @@ export class Host extends EventEmitter implements HostApi {
     durable?: (commit: Promise<void>) => void): HostCallResult | Promise<HostCallResult> {
     const cached = this.routeFor(rec, binding, namespace);
     const route = cached.route;
+    const fail = (e: unknown): HostCallResult => this.hostCallFailed(rec, binding, namespace, operation, payload.length, e);
     switch (route.kind) {
       case 'denied':
-        return this.hostCallFailed(rec, binding, namespace, operation, payload.length, route.message);
+        return fail(route.message);
       case 'builtin':
         return runBuiltin(route.contractId, operation, payload, rec.routed.id, this.log);
       case 'provider': {
         const provider = cached.provider!;
-        const ctx = cached.ctx ??= { actorId: rec.routed.id, link: route.link };
+        const ctx = { actorId: rec.routed.id, link: route.link };
         let pending: Promise<Uint8Array>;
         try {
           if (durable && provider.handleSync) {
@@ -419,9 +420,8 @@ export class Host extends EventEmitter implements HostApi {
           }
           pending = Promise.resolve(provider.handle(ctx, operation, payload));
         } catch (e) {
-          return this.hostCallFailed(rec, binding, namespace, operation, payload.length, e); // a synchronous throw fails only this call
+          return fail(e); // a synchronous throw fails only this call
         }
-        const fail = (e: unknown): HostCallResult => this.hostCallFailed(rec, binding, namespace, operation, payload.length, e);
         return pending.then((data): HostCallResult => {
           if (!(data instanceof Uint8Array)) return fail(new Error(`provider ${provider.name} returned no payload for ${operation} (expected bytes, got ${typeof data})`));
           return { ok: true, data };
