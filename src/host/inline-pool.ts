@@ -79,7 +79,8 @@ class InlineInstance {
   readonly id = randomUUID();
   job: Job | null = null;
   dead = false;
-  idleSince = 0;
+  /** performance.now() when its last call began: the sweeper retires spare instances by it. */
+  lastCallAt = 0;
   /** performance.now() limits for the running call. */
   deadlineAt = 0;
   sliceEnd = 0;
@@ -250,7 +251,7 @@ export class InlinePool {
     inst.job = job;
     inst.hostCalls = 0;
     inst.durable = NO_COMMITS;
-    inst.idleSince = now; // the sweeper retires spare instances by the start of their last call
+    inst.lastCallAt = now;
     inst.deadlineAt = now + job.timeoutMs;
     inst.sliceEnd = now + INLINE_SLICE_MS;
     inst.sliceRefuels = 0;
@@ -340,8 +341,8 @@ export class InlinePool {
   /** Deadlines of suspended calls (a running call is stopped by its fuel checks) and queued ones. */
   private sweep(): void {
     const now = performance.now();
-    // idle is used LIFO, so its front holds the instances idle the longest
-    while (this.instances.size > this.cfg.count && this.idle.length > 0 && now - this.idle[0]!.idleSince >= RETIRE_IDLE_MS) {
+    // idle is used LIFO, so its front holds the instances released earliest
+    while (this.instances.size > this.cfg.count && this.idle.length > 0 && now - this.idle[0]!.lastCallAt >= RETIRE_IDLE_MS) {
       this.retire(this.idle[0]!);
     }
     for (const inst of this.instances) {
