@@ -41,7 +41,7 @@ interface KvRedis extends Redis {
   kvTypedClear(key: string, type: string): Promise<number>;
 }
 
-interface SharedClient { client: KvRedis; refs: number; lastError?: string; display: string; corked: boolean }
+interface SharedClient { client: KvRedis; refs: number; lastError?: string; display: string }
 const clients = new Map<string, SharedClient>();
 
 export interface RedisOptions {
@@ -90,7 +90,7 @@ async function acquire(url: string, commandTimeoutMs: number): Promise<SharedCli
   }) as KvRedis;
   client.defineCommand('kvIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
   client.defineCommand('kvTypedClear', { numberOfKeys: 1, lua: TYPED_CLEAR_LUA });
-  const shared: SharedClient = { client, refs: 1, display, corked: false };
+  const shared: SharedClient = { client, refs: 1, display };
   client.on('error', (e: Error) => { shared.lastError = e.message; });
   client.on('ready', () => { shared.lastError = undefined; });
   try {
@@ -111,15 +111,10 @@ async function acquire(url: string, commandTimeoutMs: number): Promise<SharedCli
  * measured as the largest single cost of a Redis-backed request (see bench/http.ts).
  */
 function batchThisTurn(shared: SharedClient): void {
-  if (shared.corked) return;
   const stream = (shared.client as unknown as { stream?: Socket }).stream;
-  if (!stream || stream.destroyed) return;
-  shared.corked = true;
+  if (!stream || stream.destroyed || stream.writableCorked > 0) return; // already held for this turn
   stream.cork();
-  setImmediate(() => {
-    shared.corked = false;
-    stream.uncork();
-  });
+  setImmediate(() => stream.uncork());
 }
 
 function release(url: string, shared: SharedClient): void {
