@@ -9,6 +9,7 @@ import { isStratusError } from '../../host/errors.js';
 import { decodeHttpResponse } from './codec.js';
 import { encodeRawHttpRequest } from './request-encoder.js';
 import type { HttpServerSettings } from './settings.js';
+import { EndOfTurnReplies, type ReplyWriter } from './reply-batch.js';
 
 const OPERATION = 'HttpServer.HandleRequest';
 const EMPTY = Buffer.alloc(0);
@@ -45,6 +46,15 @@ export function groupHeaders(raw: string[]): GroupedHeaders {
 
 interface Pending { deadline: number; res: ServerResponse; done: boolean }
 
+/** Replies ready at once, shared by every listener of the process (see reply-batch.ts). */
+const readyReplies = new EndOfTurnReplies<ServerResponse>((e, res) => {
+  try {
+    sendText(res, 500, `the reply could not be written: ${(e as Error)?.message ?? String(e)}`);
+  } catch {
+    res.destroy();
+  }
+});
+
 function sendText(res: ServerResponse, status: number, text: string, close = false): void {
   if (res.headersSent) { res.destroy(); return; }
   const body = Buffer.from(text + '\n', 'utf8');
@@ -62,7 +72,7 @@ export function statusForActorError(e: unknown): number {
   return isStratusError(e, 'TIMEOUT') || isStratusError(e, 'ACTOR_NOT_RUNNING') || isStratusError(e, 'UNKNOWN_TARGET') ? 503 : 500;
 }
 
-export class HttpListener {
+export class HttpListener implements ReplyWriter<ServerResponse> {
   readonly server: Server;
   private target: ListenerTarget;
   /** Requests waiting on the actor; one sweeper answers overdue ones (cheaper than a timer each). */
@@ -178,7 +188,10 @@ export class HttpListener {
     const now = t.host.callActorNow
       ? t.host.callActorNow(t.actorId, t.origin, OPERATION, payload, { timeoutMs })
       : t.host.callActor(t.actorId, t.origin, OPERATION, payload, { timeoutMs });
-    if (now instanceof Uint8Array) return this.respond(res, now); // answered at once
+    if (now instanceof Uint8Array) {
+      readyReplies.submit(this, res, now); // answered at once: written now or with the turn's other replies
+      return;
+    }
     // The host enforces timeoutMs too; the sweeper guarantees the client an answer regardless.
     const p: Pending = { deadline: Date.now() + timeoutMs, res, done: false };
     this.pending.add(p);
@@ -187,7 +200,7 @@ export class HttpListener {
         if (p.done) return;
         p.done = true;
         this.pending.delete(p);
-        this.respond(res, reply);
+        this.writeReply(res, reply);
       },
       (e: unknown) => {
         if (p.done) return;
@@ -211,7 +224,8 @@ export class HttpListener {
     }
   }
 
-  private respond(res: ServerResponse, reply: Uint8Array): void {
+  /** Turns the actor's HttpResponse into the HTTP answer. */
+  writeReply(res: ServerResponse, reply: Uint8Array): void {
     let r;
     try {
       r = decodeHttpResponse(reply);
