@@ -185,7 +185,9 @@ export class RedisBackend implements KvBackend {
 
   async health() {
     if (this.closed) return { healthy: false, message: 'redis backend closed' };
-    const status = this.r.status;
+    // ioredis reports 'ready' until it has handled the socket's close; a socket that can no longer
+    // be written to already refuses commands, so it counts as down from that moment.
+    const status = this.r.status === 'ready' && this.r.stream?.writable === false ? 'disconnecting' : this.r.status;
     if (status === 'ready') return { healthy: true, message: `redis ${this.shared.display} ready` };
     return { healthy: false, message: `redis ${this.shared.display} is ${status}${this.shared.lastError ? `: ${this.shared.lastError}` : ''}` };
   }
