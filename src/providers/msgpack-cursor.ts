@@ -44,6 +44,20 @@ export class MsgpackCursor {
     return -1;
   }
 
+  /** Length of a bin, or -1 (position unchanged then). */
+  binLen(): number {
+    const b = this.b;
+    const t = b[this.pos]!;
+    if (t === 0xc4) { this.pos += 2; return b[this.pos - 1]!; }
+    if (t === 0xc5) { this.pos++; return this.u16(); }
+    if (t === 0xc6) {
+      const at = this.pos + 1;
+      this.pos += 5;
+      return ((b[at]! << 24) >>> 0) + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!;
+    }
+    return -1;
+  }
+
   /** An ASCII string, or undefined. */
   ascii(): string | undefined {
     const n = this.strLen();

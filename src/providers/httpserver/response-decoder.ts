@@ -57,14 +57,9 @@ export function fastDecodeHttpResponse(payload: Uint8Array): HttpResponse | unde
         }
       }
     } else if (key === BODY) {
-      const t = payload[c.pos++];
-      let n: number;
-      if (t === 0xc4) n = payload[c.pos++]!;
-      else if (t === 0xc5) n = c.u16();
-      else if (t === 0xc6) { n = ((payload[c.pos]! << 24) >>> 0) + (payload[c.pos + 1]! << 16) + (payload[c.pos + 2]! << 8) + payload[c.pos + 3]!; c.pos += 4; }
-      else if (t === 0xc0) { body = EMPTY; continue; }
-      else return undefined;
-      if (c.pos + n > payload.length) return undefined;
+      if (payload[c.pos] === 0xc0) { c.pos++; body = EMPTY; continue; }
+      const n = c.binLen();
+      if (n < 0 || c.pos + n > payload.length) return undefined;
       body = payload.subarray(c.pos, c.pos + n);
       c.pos += n;
     } else return undefined;
