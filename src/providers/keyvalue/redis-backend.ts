@@ -1,7 +1,6 @@
 // Redis backend (link value URL=redis://..., as wasmCloud's kvredis takes it). Native commands
 // where Redis already behaves as README.md pins it; Lua where it does not (i32 Increment, typed
 // clears). One client per URL, shared by the links that use it.
-import type { Socket } from 'node:net';
 import { Redis, ReplyError } from 'ioredis';
 import { LinkError, StratusError } from '../../host/errors.js';
 import type { KvBackend } from './backend.js';
@@ -111,7 +110,7 @@ async function acquire(url: string, commandTimeoutMs: number): Promise<SharedCli
  * measured as the largest single cost of a Redis-backed request (see bench/http.ts).
  */
 function batchThisTurn(shared: SharedClient): void {
-  const stream = (shared.client as unknown as { stream?: Socket }).stream;
+  const stream: Redis['stream'] | undefined = shared.client.stream; // unset until the first connect
   if (!stream || stream.destroyed || stream.writableCorked > 0) return; // already held for this turn
   stream.cork();
   setImmediate(() => stream.uncork());
