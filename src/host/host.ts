@@ -367,11 +367,6 @@ export class Host extends EventEmitter implements HostApi {
     });
   }
 
-  /**
-   * A guest's __host_call: authorize, route, serve. Answers at once where it can (builtins, providers
-   * with a synchronous path when `durable` is given, i.e. the caller runs on the host thread) and
-   * with a promise otherwise.
-   */
   /** Routes change only when actors, providers or links do: every call in between reuses them. */
   private forgetRoutes(): void {
     for (const r of this.actors.values()) r.routes.clear();
@@ -399,6 +394,11 @@ export class Host extends EventEmitter implements HostApi {
     return { ok: false, error: text };
   }
 
+  /**
+   * A guest's __host_call: authorize, route, serve. Answers at once where it can (builtins, providers
+   * with a synchronous path when `durable` is given, i.e. the caller runs on the host thread) and
+   * with a promise otherwise.
+   */
   private serveHostCall(rec: ActorRecord, binding: string, namespace: string, operation: string, payload: Uint8Array,
     durable?: (commit: Promise<void>) => void): HostCallResult | Promise<HostCallResult> {
     const cached = this.routeFor(rec, binding, namespace);
