@@ -10,6 +10,7 @@ import { decodeHttpResponse } from './codec.js';
 import { encodeRawHttpRequest } from './request-encoder.js';
 import type { HttpServerSettings } from './settings.js';
 import { EndOfTurnReplies, type ReplyWriter } from './reply-batch.js';
+import { AwaitingReplies } from './awaiting-replies.js';
 
 const OPERATION = 'HttpServer.HandleRequest';
 const EMPTY = Buffer.alloc(0);
@@ -44,8 +45,6 @@ export function groupHeaders(raw: string[]): GroupedHeaders {
   return { names, values };
 }
 
-interface Pending { deadline: number; res: ServerResponse; done: boolean }
-
 /** Replies ready at once, shared by every listener of the process (see reply-batch.ts). */
 const readyReplies = new EndOfTurnReplies<ServerResponse>((e, res) => {
   try {
@@ -76,7 +75,7 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
   readonly server: Server;
   private target: ListenerTarget;
   /** Requests waiting on the actor; one sweeper answers overdue ones (cheaper than a timer each). */
-  private readonly pending = new Set<Pending>();
+  private readonly pending = new AwaitingReplies<ServerResponse>();
   private sweeper?: NodeJS.Timeout;
 
   constructor(target: ListenerTarget) {
@@ -193,19 +192,13 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
       return;
     }
     // The host enforces timeoutMs too; the sweeper guarantees the client an answer regardless.
-    const p: Pending = { deadline: Date.now() + timeoutMs, res, done: false };
-    this.pending.add(p);
+    const p = this.pending.add(res, Date.now() + timeoutMs);
     now.then(
       (reply) => {
-        if (p.done) return;
-        p.done = true;
-        this.pending.delete(p);
-        this.writeReply(res, reply);
+        if (this.pending.settle(p)) this.writeReply(res, reply);
       },
       (e: unknown) => {
-        if (p.done) return;
-        p.done = true;
-        this.pending.delete(p);
+        if (!this.pending.settle(p)) return;
         const status = statusForActorError(e);
         const what = status === 503 && isStratusError(e, 'TIMEOUT') ? 'timed out handling the request' : 'failed to handle the request';
         sendText(res, status, `actor ${t.actorId} ${what}: ${(e as Error)?.message ?? String(e)}`);
@@ -215,13 +208,9 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
 
   private sweep(): void {
     if (this.pending.size === 0) return;
-    const now = Date.now();
-    for (const p of this.pending) {
-      if (p.deadline > now) continue;
-      p.done = true;
-      this.pending.delete(p);
-      sendText(p.res, 503, `actor ${this.target.actorId} did not answer within ${this.target.settings.timeoutMs} ms; raise the link value timeout_ms if it needs longer`);
-    }
+    this.pending.expire(Date.now(), (res) => {
+      sendText(res, 503, `actor ${this.target.actorId} did not answer within ${this.target.settings.timeoutMs} ms; raise the link value timeout_ms if it needs longer`);
+    });
   }
 
   /** Turns the actor's HttpResponse into the HTTP answer. */
