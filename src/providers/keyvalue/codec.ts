@@ -98,9 +98,15 @@ function table<T>(make: (s: OperationSpec) => T): Record<string, T> {
   return Object.fromEntries(Object.entries(SPECS).map(([name, s]) => [name, make(s)]));
 }
 
-/** Operation name -> decode, run on any KvBackend, encode. Outputs are bare scalars/arrays except Get's map. */
-export const KEYVALUE_OPERATIONS: Record<string, Handler> = table((s) =>
-  async (b: KvBackend, p: Uint8Array) => s.encode(await (b[s.method] as AnyFn).apply(b, s.args(p))));
+/** Operation name -> decode, run on any KvBackend, encode. Outputs are bare scalars/arrays except Get's map.
+ *  Not async: one then() per call instead of an async function's frame, await and own promise. */
+export const KEYVALUE_OPERATIONS: Record<string, Handler> = table((s) => (b: KvBackend, p: Uint8Array) => {
+  try {
+    return ((b[s.method] as AnyFn).apply(b, s.args(p)) as Promise<unknown>).then(s.encode);
+  } catch (e) {
+    return Promise.reject(e); // a payload that does not decode
+  }
+});
 
 /** One operation run directly on an entry store's atomic section (memory, lmdb): decode, run, encode. */
 export interface EntryOperation { write: boolean; run(t: EntryTxn, p: Uint8Array, now: number): Uint8Array }

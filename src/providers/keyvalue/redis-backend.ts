@@ -152,14 +152,11 @@ export class RedisBackend implements KvBackend {
   async del(key: string) { return (await this.run('Del', [key], 'string', () => this.r.del(this.k(key)))) > 0; }
   async contains(key: string) { return (await this.run('Contains', [key], 'string', () => this.r.exists(this.k(key)))) > 0; }
 
-  async increment(key: string, delta: number) {
-    try {
-      return await this.run('Increment', [key], 'string', () => this.r.kvIncrement(this.k(key), delta));
-    } catch (e) {
-      const m = e instanceof ReplyError ? /^(NOTINT|OVERFLOW) (.*)$/s.exec((e as Error).message) : null;
-      if (!m) throw e;
-      throw m[1] === 'NOTINT' ? notAnInteger(key, m[2]!) : overflow(key, Number(m[2]), delta);
-    }
+  increment(key: string, delta: number) {
+    return this.run('Increment', [key], 'string', () => this.r.kvIncrement(this.k(key), delta), (msg) => {
+      const m = /^(NOTINT|OVERFLOW) (.*)$/s.exec(msg);
+      return m ? (m[1] === 'NOTINT' ? notAnInteger(key, m[2]!) : overflow(key, Number(m[2]), delta)) : undefined;
+    });
   }
 
   async listAdd(name: string, value: string) { return this.run('ListAdd', [name], 'list', () => this.r.rpush(this.k(name), value)); }
@@ -197,29 +194,41 @@ export class RedisBackend implements KvBackend {
     release(this.url, this.shared);
   }
 
-  /** Run one command, turning Redis' errors into the pinned ones (README.md "Errors"). */
-  private async run<T>(op: string, keys: string[], wants: KvKind, fn: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new StratusError('PROVIDER_NOT_RUNNING', `the redis key-value link for bucket "${this.bucket}" was deleted`, 'put the link again');
+  /**
+   * Run one command, turning Redis' errors into the pinned ones (README.md "Errors"). Not async:
+   * the request path gets one then() instead of an async frame and its await; errors are mapped
+   * only when they happen.
+   * `scriptError` maps the errors our Lua scripts raise on purpose (NOTINT, OVERFLOW).
+   */
+  private run<T>(op: string, keys: string[], wants: KvKind, fn: () => Promise<T>, scriptError?: (msg: string) => Error | undefined): Promise<T> {
+    if (this.closed) return Promise.reject(new StratusError('PROVIDER_NOT_RUNNING', `the redis key-value link for bucket "${this.bucket}" was deleted`, 'put the link again'));
     batchThisTurn(this.shared);
+    let reply: Promise<T>;
     try {
-      return await fn();
+      reply = fn();
     } catch (e) {
-      if (e instanceof ReplyError) {
-        const msg = (e as Error).message;
-        if (msg.startsWith('WRONGTYPE')) throw await this.typeError(op, keys, wants, msg);
-        if (/^(NOTINT|OVERFLOW) /.test(msg)) throw e;
-        throw new StratusError('INTERNAL', `Redis ${this.shared.display} rejected KeyValue.${op}: ${msg}`);
-      }
-      const msg = (e as Error).message ?? String(e);
-      if (/timed out/i.test(msg)) {
-        // The command was sent: Redis may still apply it when it catches up, so do not claim otherwise.
-        throw new StratusError('TIMEOUT', `Redis ${this.shared.display} did not answer KeyValue.${op} within ${this.commandTimeoutMs} ms; it may still be applied if Redis catches up`,
-          'check that Redis is not overloaded or paused; the provider keeps the connection and later calls go through once it answers');
-      }
-      throw new StratusError('INTERNAL',
-        `Redis ${this.shared.display} is unavailable (${this.shared.lastError ?? msg}); KeyValue.${op} was not performed`,
-        'the provider reconnects on its own: retry once Redis is reachable again');
+      return this.failure(op, keys, wants, e, scriptError);
     }
+    return reply.then(undefined, (e: unknown) => this.failure(op, keys, wants, e, scriptError));
+  }
+
+  private async failure(op: string, keys: string[], wants: KvKind, e: unknown, scriptError?: (msg: string) => Error | undefined): Promise<never> {
+    if (e instanceof ReplyError) {
+      const msg = (e as Error).message;
+      if (msg.startsWith('WRONGTYPE')) throw await this.typeError(op, keys, wants, msg);
+      const mapped = scriptError?.(msg);
+      if (mapped) throw mapped;
+      throw new StratusError('INTERNAL', `Redis ${this.shared.display} rejected KeyValue.${op}: ${msg}`);
+    }
+    const msg = (e as Error).message ?? String(e);
+    if (/timed out/i.test(msg)) {
+      // The command was sent: Redis may still apply it when it catches up, so do not claim otherwise.
+      throw new StratusError('TIMEOUT', `Redis ${this.shared.display} did not answer KeyValue.${op} within ${this.commandTimeoutMs} ms; it may still be applied if Redis catches up`,
+        'check that Redis is not overloaded or paused; the provider keeps the connection and later calls go through once it answers');
+    }
+    throw new StratusError('INTERNAL',
+      `Redis ${this.shared.display} is unavailable (${this.shared.lastError ?? msg}); KeyValue.${op} was not performed`,
+      'the provider reconnects on its own: retry once Redis is reachable again');
   }
 
   private async typeError(op: string, keys: string[], wants: KvKind, msg: string): Promise<StratusError> {
