@@ -48,7 +48,12 @@ export class AsyncifyRuntime {
   /** Unwound frames while suspended. */
   private frames = new Uint8Array(0);
 
-  constructor(exports: WebAssembly.Exports) {
+  /**
+   * `beforeResume` runs when an awaited import has fulfilled, just before the instance rewinds; if
+   * it throws, the guest gets that error instead of the value (and traps). A hook rather than a
+   * then() on the import's promise: one microtask less per suspension.
+   */
+  constructor(exports: WebAssembly.Exports, private readonly beforeResume?: () => void) {
     const need = ['asyncify_start_unwind', 'asyncify_stop_unwind', 'asyncify_start_rewind', 'asyncify_stop_rewind', 'asyncify_get_state'];
     const missing = need.filter((n) => typeof exports[n] !== 'function');
     if (missing.length > 0) {
@@ -93,9 +98,7 @@ export class AsyncifyRuntime {
         : 'AsyncifyRuntime: an import returned a Promise inside a nested call into the same instance, which cannot suspend');
     }
     this.borrow();
-    const p = Promise.resolve(r);
-    p.catch(noop); // awaited by call(); this only keeps a dropped promise (trap while unwinding) from being "unhandled"
-    this.pending = p;
+    this.pending = Promise.resolve(r); // awaited by resume(); fail() handles it if the unwind traps
     this.startUnwind(this.borrowedAt);
     return undefined; // ignored: the guest is unwinding
   }
@@ -134,7 +137,9 @@ export class AsyncifyRuntime {
   private async resume(fn: (...a: number[]) => number, args: number[]): Promise<number> {
     for (;;) {
       try {
-        this.settled = { ok: true, value: await this.pending };
+        const value = await this.pending;
+        this.beforeResume?.();
+        this.settled = { ok: true, value };
       } catch (error) {
         this.settled = { ok: false, error };
       }
@@ -231,6 +236,7 @@ export class AsyncifyRuntime {
     if (state === STATE_UNWINDING) this.stopUnwind();
     else if (state === STATE_REWINDING) this.stopRewind();
     this.giveBack();
+    this.pending?.catch(noop); // nobody will await it now: its rejection is not "unhandled"
     this.pending = undefined;
     this.waiting = false;
     this.rewinding = false;

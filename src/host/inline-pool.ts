@@ -102,18 +102,7 @@ class InlineInstance {
     };
     this.abi = new GuestAbi((b, n, o, p) => {
       this.hostCalls++;
-      const r = cfg.hostCall(b, n, o, p, durable);
-      if (r instanceof Promise) {
-        // the instance is suspended while r is pending: its time slice starts again on resume
-        return r.then((v) => {
-          // an instance abandoned at its deadline must not run on: the error traps it
-          if (this.dead) throw new Error('the call was abandoned at its deadline');
-          this.sliceEnd = performance.now() + INLINE_SLICE_MS;
-          this.sliceRefuels = 0;
-          return v;
-        });
-      }
-      return r;
+      return cfg.hostCall(b, n, o, p, durable); // a promise suspends the instance (see resumed())
     }, (text) => cfg.log('info', text));
     const table = this.abi.imports();
     // the Asyncify wrapper needs the instance's exports, so the import forwards to it once made
@@ -130,13 +119,21 @@ class InlineInstance {
     });
     const ex = live.exports;
     this.memory = live.memory;
-    this.rt = new AsyncifyRuntime(ex);
+    this.rt = new AsyncifyRuntime(ex, () => this.resumed());
     hostCall = this.rt.wrapImport(table.__host_call as (...a: number[]) => number | Promise<number>);
     this.guestCall = live.guestCall;
     // init exports run under the default deadline's fuel checks too
     this.deadlineAt = performance.now() + 2000;
     this.sliceEnd = performance.now() + 2000;
     runInitExports(ex);
+  }
+
+  /** A suspended host call was answered: the instance runs on, with a new time slice. */
+  private resumed(): void {
+    // an instance abandoned at its deadline must not run on: the error traps it
+    if (this.dead) throw new Error('the call was abandoned at its deadline');
+    this.sliceEnd = performance.now() + INLINE_SLICE_MS;
+    this.sliceRefuels = 0;
   }
 
   private refuel(): number {

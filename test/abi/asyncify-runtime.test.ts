@@ -82,7 +82,7 @@ async function syncRun(name: string, ...args: number[]): Promise<{ result: numbe
 }
 
 /** The asyncified module; `impl` may return a Promise. */
-async function asyncInstance(impl: (x: number) => number | Promise<number>) {
+async function asyncInstance(impl: (x: number) => number | Promise<number>, beforeResume?: () => void) {
   const { asyncified } = await modules();
   let calls = 0;
   let rt: AsyncifyRuntime | undefined;
@@ -90,7 +90,7 @@ async function asyncInstance(impl: (x: number) => number | Promise<number>) {
   const inst = new WebAssembly.Instance(new WebAssembly.Module(asyncified), {
     env: { sleep_value: (x: number) => (rt as AsyncifyRuntime).wrapImport(sleep)(x) },
   });
-  rt = new AsyncifyRuntime(inst.exports);
+  rt = new AsyncifyRuntime(inst.exports, beforeResume);
   const memory = inst.exports.memory as WebAssembly.Memory;
   return { rt, inst, memory, fn: (n: string) => inst.exports[n] as Fn, calls: () => calls };
 }
@@ -205,6 +205,29 @@ test('a stack too deep for the region fails clearly and leaves the runtime norma
   assert.deepEqual(mem.slice(mem.length - ASYNCIFY_REGION_BYTES), pattern, 'region restored after the overflow');
   const ref = await syncRun('run', 3, 2);
   assert.equal(await a.rt.call(a.fn('run'), 3, 2), ref.result, 'reusable after the overflow');
+});
+
+test('beforeResume runs once per fulfilled suspension, before the guest runs on; if it throws, the guest traps with that error', async () => {
+  const events: string[] = [];
+  const a = await asyncInstance(async (x) => { await tick(); events.push(`answer ${x}`); return x * 2; }, () => events.push('resume'));
+  const ref = await syncRun('run', 2, 5);
+  assert.equal(await a.rt.call(a.fn('run'), 2, 5), ref.result);
+  assert.deepEqual(events, ['answer 5', 'resume', 'answer 6', 'resume'], 'each answer is followed by its resume hook');
+  // the host abandoned the call meanwhile (its deadline passed): the instance must not run on
+  let abandoned = false;
+  const b = await asyncInstance(async (x) => { await tick(); abandoned = true; return x; }, () => {
+    if (abandoned) throw new Error('the call was abandoned at its deadline');
+  });
+  const pattern = fillTail(b.memory);
+  await assert.rejects(Promise.resolve(b.rt.call(b.fn('run'), 2, 5)), /abandoned at its deadline/);
+  assert.equal(b.rt.suspended, false);
+  const mem = new Uint8Array(b.memory.buffer);
+  assert.deepEqual(mem.slice(mem.length - ASYNCIFY_REGION_BYTES), pattern);
+  // a rejected import is not resumed: the hook does not run, the rejection traps the guest as before
+  let hooked = 0;
+  const c = await asyncInstance(async () => { await tick(); throw new Error('backend down'); }, () => hooked++);
+  await assert.rejects(Promise.resolve(c.rt.call(c.fn('run'), 1, 1)), /backend down/);
+  assert.equal(hooked, 0);
 });
 
 test('an async import outside call() is refused', async () => {
