@@ -45,8 +45,10 @@ export class AsyncifyRuntime {
    *  unwind or rewind can touch, so a suspension copies kilobytes less (it is on the Redis hot path). */
   private savedLen = 0;
   private readonly saved = new Uint8Array(ASYNCIFY_REGION_BYTES);
-  /** Unwound frames while suspended. */
-  private frames = new Uint8Array(0);
+  /** Unwound frames while suspended (the first framesLen bytes): one buffer for the runtime's
+   *  life, so a suspension allocates no ArrayBuffer (malloc, zeroing and a GC sweep each). */
+  private readonly frames = new Uint8Array(ASYNCIFY_REGION_BYTES);
+  private framesLen = 0;
 
   /**
    * `beforeResume` runs when an awaited import has fulfilled, just before the instance rewinds; if
@@ -196,7 +198,8 @@ export class AsyncifyRuntime {
       const e = new Error(`AsyncifyRuntime: corrupt asyncify header after unwinding (current ${current})`);
       throw this.fail(e);
     }
-    this.frames = new Uint8Array(buf, at + HEADER, current - at - HEADER).slice();
+    this.framesLen = current - at - HEADER;
+    this.frames.set(new Uint8Array(buf, at + HEADER, this.framesLen));
     this.savedLen = current - at; // the unwind wrote the header and the frames, nothing past them
     this.giveBack();
     this.waiting = true;
@@ -206,12 +209,12 @@ export class AsyncifyRuntime {
     const buf = this.memory.buffer;
     const size = this.regionSize;
     const at = buf.byteLength - size; // memory cannot change while suspended; the frames do not depend on the address
-    this.savedLen = HEADER + this.frames.length; // rewinding only reads the frames back
+    this.savedLen = HEADER + this.framesLen; // rewinding only reads the frames back
     this.saved.set(new Uint8Array(buf, at, this.savedLen));
     this.borrowedAt = at;
-    new Uint8Array(buf).set(this.frames, at + HEADER);
-    this.writeHeader(buf, at + HEADER + this.frames.length);
-    this.frames = new Uint8Array(0);
+    new Uint8Array(buf, at + HEADER, this.framesLen).set(this.frames.subarray(0, this.framesLen));
+    this.writeHeader(buf, at + HEADER + this.framesLen);
+    this.framesLen = 0;
     this.waiting = false;
     this.rewinding = true;
     this.startRewind(at);
@@ -241,7 +244,7 @@ export class AsyncifyRuntime {
     this.waiting = false;
     this.rewinding = false;
     this.settled = undefined;
-    this.frames = new Uint8Array(0);
+    this.framesLen = 0;
     if (overflow && state === STATE_UNWINDING) {
       const why = e instanceof Error ? e.message : String(e);
       return new Error(`actor stack too deep to suspend: its call stack did not fit in the ${this.regionSize}-byte asyncify region (${why})`, { cause: e });
