@@ -18,6 +18,17 @@ export function callFailure(kind: FailureKind, text: string, label: string, oper
   }
 }
 
+/** Why a new instance could not start: its exports, an exit from an init export, or a trap in one. */
+export type StartFailureCause = 'MISSING_EXPORT' | 'PROC_EXIT' | 'TRAP';
+
+export function startFailure(label: string, text: string, cause: StartFailureCause): StratusError {
+  const message = `actor ${label} failed to start an instance: ${text}`;
+  if (cause === 'MISSING_EXPORT') return new StratusError('MISSING_EXPORT', message, 'build the actor as a wasmbus actor exporting memory and __guest_call');
+  return new StratusError('TRAP', message, cause === 'PROC_EXIT'
+    ? 'the actor exited in its init exports (_start/start/wapc_init); it must return instead'
+    : 'the actor trapped in its init exports (_start/start/wapc_init)');
+}
+
 export function timeoutError(label: string, operation: string, timeoutMs: number): StratusError {
   return new StratusError('TIMEOUT', `actor ${label} did not answer ${operation} within ${timeoutMs} ms; its instance was stopped and a fresh one started`,
     'check the actor for endless loops or slow host calls, or raise the deadline (HostOptions.rpcTimeoutMs, `--timeout`)');

@@ -16,7 +16,7 @@ import { ProcExit } from '../abi/wasi.js';
 import { instantiateActor } from '../abi/instantiate.js';
 import { FUEL_IMPORT_MODULE, FUEL_IMPORT_NAME } from '../wasm/fuel.js';
 import { StratusError } from './errors.js';
-import { atCeiling, callFailure, timeoutError } from './call-errors.js';
+import { atCeiling, callFailure, startFailure, timeoutError } from './call-errors.js';
 import { expireQueued, RETIRE_IDLE_MS, SWEEP_MS } from './call-queue.js';
 
 /** Longest a single call may hold the host thread before the actor is moved to worker threads. */
@@ -224,12 +224,8 @@ export class InlinePool {
       inst = new InlineInstance(this.cfg);
     } catch (e) {
       const text = e instanceof Error ? e.message : String(e);
-      if ((e as { code?: string }).code === 'MISSING_EXPORT') {
-        throw new StratusError('MISSING_EXPORT', `actor ${this.cfg.label} failed to start an instance: ${text}`, 'build the actor as a wasmbus actor exporting memory and __guest_call');
-      }
-      throw new StratusError('TRAP', `actor ${this.cfg.label} failed to start an instance: ${text}`,
-        e instanceof ProcExit ? 'the actor exited in its init exports (_start/start/wapc_init); it must return instead'
-          : 'the actor trapped in its init exports (_start/start/wapc_init)');
+      throw startFailure(this.cfg.label, text,
+        (e as { code?: string }).code === 'MISSING_EXPORT' ? 'MISSING_EXPORT' : e instanceof ProcExit ? 'PROC_EXIT' : 'TRAP');
     }
     this.instances.add(inst);
     this.cfg.instanceStarted(inst.id);

@@ -4,7 +4,7 @@
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { StratusError } from './errors.js';
-import { callFailure, timeoutError, type FailureKind } from './call-errors.js';
+import { callFailure, startFailure, timeoutError, type FailureKind } from './call-errors.js';
 import { expireQueued, RETIRE_IDLE_MS, SWEEP_MS } from './call-queue.js';
 import { MSG, type WorkerInit, type WorkerMessage } from '../abi/protocol.js';
 import { Channel, createChannelBuffer, CTL, KIND } from '../abi/channel.js';
@@ -282,9 +282,7 @@ export class InstancePool {
             this.release(inst);
             return resolve(inst);
           case MSG.FAILED: {
-            const code = m.c === 'MISSING_EXPORT' ? 'MISSING_EXPORT' : 'TRAP';
-            const err = new StratusError(code, `actor ${this.cfg.label} failed to start an instance: ${m.e}`,
-              code === 'MISSING_EXPORT' ? 'build the actor as a wasmbus actor exporting memory and __guest_call' : 'the actor trapped in its init exports (_start/start/wapc_init)');
+            const err = startFailure(this.cfg.label, m.e, m.c ?? 'TRAP');
             if (!ready) {
               ready = true;
               this.spawning--;
