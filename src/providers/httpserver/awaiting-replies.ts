@@ -43,7 +43,7 @@ export class AwaitingReplies<T> {
     return true;
   }
 
-  /** Settle and hand over every node whose deadline is before `now`. */
+  /** Settle and hand over every node whose deadline is at or before `now`. */
   expire(now: number, overdue: (res: T) => void): void {
     let node = this.head;
     while (node) {
