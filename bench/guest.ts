@@ -8,7 +8,7 @@
 // Run: node dist/bench/guest.js [calls per round] [--sdk-before <dir of sdk/assemblyscript>]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileProject, loadConfig } from '../src/build/index.js';
+import { compileProject, loadConfig } from '../src/toolchain/index.js';
 import { packageRoot } from '../src/codegen/generate.js';
 import { GuestAbi, type HostCallFn } from '../src/abi/guest.js';
 import { packr } from '../src/codec/msgpack.js';

@@ -9,8 +9,11 @@ import { open } from 'lmdb';
 import { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
 import { createProvider } from '../src/providers/registry.js';
-import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHost } from '../src/host/types.js';
+import type { CapabilityProvider, ProviderHost } from '../src/host/provider-contract.js';
+import type { LinkDefinition } from '../src/core/wire.js';
 import { startRedis } from '../test/support/servers.js';
+import { HostScope } from '../src/core/scope.js';
+import { linkInvocation } from '../src/core/wire.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,15 +62,15 @@ async function measurePair(raw: Op, prov: Op, mode: 'sequential' | 'concurrent',
 }
 
 async function providerFor(values: Record<string, string>, dataDir: string): Promise<{ provider: CapabilityProvider; op: Op }> {
-  const host: ProviderHost = { dataDir, rpcTimeoutMs: 2000, log: () => {}, callActor: async () => new Uint8Array() };
+  const host: ProviderHost = { dataDir, rpcTimeoutMs: 2000, log: () => {}, hostId: 'NBENCH', invoke: async () => new Uint8Array(), scope: new HostScope() };
   const provider = createProvider('keyvalue');
   await provider.start(host);
   const link: LinkDefinition = { id: 'bench', actor_id: 'MBENCH', provider_id: provider.id, link_name: 'default', contract_id: 'wasmcloud:keyvalue', values };
   await provider.putLink(link);
-  const ctx: InvocationContext = { actorId: 'MBENCH', link };
+  const ctx = { link };
   // The actor hands over already-encoded bytes; the provider decodes them and encodes its reply.
   const payload = packr.pack({ key: 'bench-counter', value: 1 });
-  return { provider, op: () => provider.handle(ctx, 'KeyValue.Increment', payload) };
+  return { provider, op: () => provider.handle(linkInvocation(ctx.link, 'KeyValue.Increment', payload)) };
 }
 
 interface Row { backend: string; mode: string; raw: number; provider: number }

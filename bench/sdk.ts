@@ -7,15 +7,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildActorProject } from '../src/build/project.js';
+import { buildActorProject } from '../src/toolchain/project.js';
 import { packageRoot } from '../src/codegen/generate.js';
 import { signActor } from '../src/claims/sign.js';
 import { Host } from '../src/host/host.js';
-import type { CapabilityProvider, InvocationContext, LinkDefinition } from '../src/host/types.js';
+import type { CapabilityProvider } from '../src/host/provider-contract.js';
+import type { LinkDefinition } from '../src/core/wire.js';
 import { KeyValueCodec } from '../src/codec/interfaces/keyvalue.js';
 import { encodeHttpRequest, decodeHttpResponse } from '../src/codec/interfaces/httpserver.js';
 import { wat2wasm } from '../test/support/wat.js';
 import { WasmbusHarness } from '../test/sdk/harness.js';
+import type { Invocation } from '../src/core/wire.js';
 
 const CALLS = Number(process.argv[2] ?? 20000);
 process.env.STRATUS_HOME ??= mkdtempSync(join(tmpdir(), 'stratus-bench-home-'));
@@ -31,7 +33,7 @@ class MemoryKv implements CapabilityProvider {
   async start(): Promise<void> {}
   async putLink(_l: LinkDefinition): Promise<void> {}
   async deleteLink(_l: LinkDefinition): Promise<void> {}
-  async handle(_ctx: InvocationContext, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  async handle({ operation, msg: payload }: Invocation): Promise<Uint8Array> {
     if (operation !== 'KeyValue.Increment') throw new Error(`unsupported ${operation}`);
     const { key, value } = KeyValueCodec.Increment.decodeInput(payload);
     const n = (this.counts.get(key) ?? 0) + value;

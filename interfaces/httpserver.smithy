@@ -57,9 +57,12 @@ structure HttpResponse {
   @required
   statusCode: U16,
 
+  // an actor may leave out the headers or the body (Rust's serde default): none, empty
   @required
+  @default({})
   header: HeaderMap,
 
   @required
+  @default("")
   body: Blob,
 }

@@ -49,7 +49,9 @@ structure SetRequest {
   @required
   value: String,
   /// Seconds until the key expires; 0 keeps it forever.
+  // a missing or nil one harmlessly means "never" (Rust's serde default)
   @required
+  @default(0)
   expires: U32,
 }
 

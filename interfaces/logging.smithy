@@ -19,7 +19,9 @@ operation WriteLog {
 
 structure LogEntry {
   /// One of debug, info, warn, error.
+  // a missing level logs at debug, as unknown levels do
   @required
+  @default("debug")
   level: String,
   @required
   text: String,

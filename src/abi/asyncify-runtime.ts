@@ -44,10 +44,14 @@ export class AsyncifyRuntime {
   /** How many of the region's first bytes `saved` holds and giveBack restores: only what the
    *  unwind or rewind can touch, so a suspension copies kilobytes less (it is on the Redis hot path). */
   private savedLen = 0;
-  private readonly saved = new Uint8Array(ASYNCIFY_REGION_BYTES);
+  private savedBuf: Uint8Array | undefined;
   /** Unwound frames while suspended (the first framesLen bytes): one buffer for the runtime's
    *  life, so a suspension allocates no ArrayBuffer (malloc, zeroing and a GC sweep each). */
-  private readonly frames = new Uint8Array(ASYNCIFY_REGION_BYTES);
+  private framesBuf: Uint8Array | undefined;
+  // Both made at the first suspension: an instance that never suspends (most idle actors) does not
+  // carry 32 KiB for it (that was a third of an idle actor's memory at ten thousand actors).
+  private get saved(): Uint8Array { return this.savedBuf ??= new Uint8Array(ASYNCIFY_REGION_BYTES); }
+  private get frames(): Uint8Array { return this.framesBuf ??= new Uint8Array(ASYNCIFY_REGION_BYTES); }
   private framesLen = 0;
 
   /**
@@ -59,7 +63,7 @@ export class AsyncifyRuntime {
     const need = ['asyncify_start_unwind', 'asyncify_stop_unwind', 'asyncify_start_rewind', 'asyncify_stop_rewind', 'asyncify_get_state'];
     const missing = need.filter((n) => typeof exports[n] !== 'function');
     if (missing.length > 0) {
-      throw new Error(`AsyncifyRuntime: the instance lacks ${missing.join(', ')}; transform the module with asyncifyModule() first`);
+      throw new Error(`AsyncifyRuntime: the instance lacks ${missing.join(', ')}; transform the module with Asyncifier.transform() (or prepareForHostThread) first`);
     }
     if (!(exports.memory instanceof WebAssembly.Memory)) {
       throw new Error('AsyncifyRuntime: the instance must export its linear memory as "memory"');

@@ -1,6 +1,7 @@
 // The wasmbus/waPC guest ABI (reference §1.2–1.5), host side, as it runs next to one instance.
 // Pure: no I/O. Host calls are delegated to a synchronous callback supplied by the worker.
 import { ProcExit } from './wasi.js';
+import { WASMBUS_FUNCTIONS } from '../wasm/abi.js';
 
 /** Outcome of a synchronous host call as seen by the guest. */
 export type HostCallResult = { ok: true; data: Uint8Array } | { ok: false; error: string };
@@ -15,46 +16,49 @@ const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder('utf-8');
 const utf8enc = new TextEncoder();
 
-/** Operation names repeat on every call and TextEncoder.encode costs ~1.4 µs for a short string
- *  on Node 20, so their bytes are kept (bounded: operation names come from providers and guests). */
-const opBytes = new Map<string, Uint8Array>();
-function operationBytes(operation: string): Uint8Array {
-  let b = opBytes.get(operation);
-  if (b === undefined) {
-    if (opBytes.size >= 1024) opBytes.clear();
-    b = utf8enc.encode(operation);
-    opBytes.set(operation, b);
-  }
-  return b;
-}
+const MiB = 1024 * 1024;
 
 /**
- * Guest responses are copied into shared 8 KiB slabs, as Node's Buffer pool does. A small copy
- * made with slice() lives on V8's heap, and the first subarray() or .buffer on it (what every
- * decoder and socket write does next) moves it off the heap again: measured ~0.4–1 µs per
- * response, against ~80 ns here. The cost of a slab: a response kept alive keeps its 8 KiB slab.
+ * The most bytes the host copies out of a guest for one response, unless the caller passes its own
+ * limit to begin()/invoke(). Without one, an actor answering 60 MiB held the host thread 0.67 s and
+ * lifted RSS to 715 MB. 16 MiB is above the largest request the HTTP server accepts by default
+ * (max_content_len 10 MiB), so an actor can echo any request it was allowed to receive. What a copy
+ * costs is mostly the fresh buffer's page faults: on the project VM a 16 MiB copy took 2.4 ms at
+ * best and 160 ms as a median of 15 (1 MiB: 3-14 ms; 60 MiB: 450-750 ms; copying into memory
+ * already touched: 0.03 ms per MiB), so the cap bounds that stall rather than making it free;
+ * a caller that wants less passes its own limit.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * MiB;
+/** The most bytes one `__host_call` may pass as its payload (same reasoning: a provider request as
+ *  large as the largest response; key-value values and actor-to-actor messages are far smaller). */
+export const DEFAULT_MAX_HOST_CALL_BYTES = 16 * MiB;
+/** Error texts and log lines from a guest are cut to this many bytes (they end up in logs and replies). */
+export const MAX_GUEST_TEXT_BYTES = 64 * 1024;
+/** Binding, namespace and operation of one host call together: names, never data. */
+const MAX_HOST_CALL_NAME_BYTES = 64 * 1024;
+
+/** "2000 bytes", "60.0 MiB": sizes in error messages. */
+function size(n: number): string {
+  return n < MiB ? `${n} bytes` : `${(n / MiB).toFixed(1)} MiB`;
+}
+
+/** Operation names repeat on every call and TextEncoder.encode costs ~1.4 µs for a short string
+ *  on Node 20, so each GuestAbi keeps their bytes (bounded: operation names come from callers). */
+const OP_CACHE_LIMIT = 256;
+
+/**
+ * Guest responses are copied into 8 KiB slabs, as Node's Buffer pool does. A small copy made with
+ * slice() lives on V8's heap, and the first subarray() or .buffer on it (what every decoder and
+ * socket write does next) moves it off the heap again: measured ~0.4–1 µs per response, against
+ * ~80 ns here. The cost of a slab: a response kept alive keeps its 8 KiB slab. Each GuestAbi (one
+ * per instance) fills its own slab, so nothing is shared between instances or hosts.
  */
 const SLAB_BYTES = 8 * 1024;
 const SLAB_MAX_COPY = 1024;
-let slab = new ArrayBuffer(SLAB_BYTES);
-let slabUsed = 0;
 
-function copyToSlab(from: Uint8Array, ptr: number, len: number): Uint8Array {
-  if (slabUsed + len > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = new Uint8Array(slab, slabUsed, len);
-  out.set(from.subarray(ptr, ptr + len));
-  slabUsed += (len + 7) & ~7; // 8-byte aligned, so a DataView over the copy reads aligned
-  return out;
-}
-
-/** The names every wasmbus actor may import (same table under `wasmbus` and `wapc`). */
-export const WASMBUS_FUNCTIONS = [
-  '__guest_request', '__guest_response', '__guest_error', '__host_call',
-  '__host_response_len', '__host_response', '__host_error_len', '__host_error', '__console_log',
-] as const;
+/** The names every wasmbus actor may import (same table under `wasmbus` and `wapc`); the table
+ *  with their signatures is src/wasm/abi.ts, which the portability inspector checks against. */
+type WasmbusFunction = keyof typeof WASMBUS_FUNCTIONS;
 
 /** Export names called once after instantiation, in this order (reference §1.4 step 4). */
 export const INIT_EXPORTS = ['__wasmbus_rpc_version', 'start', 'wapc_init', '_start'] as const;
@@ -83,10 +87,23 @@ export class GuestAbi {
   private payload: Uint8Array = EMPTY;
   private guestResponse: Uint8Array | undefined;
   private guestError: Uint8Array | undefined;
+  /** Full length of the guest's error when it was cut to MAX_GUEST_TEXT_BYTES, else -1. */
+  private guestErrorLen = -1;
+  /** Length of a response refused for its size during this call, else -1. */
+  private refusedLen = -1;
+  private maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
   private hostResponse: Uint8Array = EMPTY;
   private hostError: Uint8Array = EMPTY;
   /** The operation currently being served (for error messages). */
   currentOperation = '';
+  /** How errors name the actor, e.g. "M... (kvcounter)"; the lane that owns the instance sets it. */
+  label = 'the actor';
+  /** Cap on one host call's payload, checked before it is copied; may change between calls. */
+  maxHostCallBytes = DEFAULT_MAX_HOST_CALL_BYTES;
+  private readonly opCache = new Map<string, Uint8Array>();
+  /** The slab small results are copied into (made on first use), and how much of it is used. */
+  private slab: ArrayBuffer | undefined;
+  private slabUsed = SLAB_BYTES;
 
   constructor(private readonly hostCall: HostCallFn, private readonly consoleLog: (text: string) => void) {}
 
@@ -130,11 +147,29 @@ export class GuestAbi {
     return m.slice(ptr, ptr + len);
   }
 
-  /** A copy of guest memory for the call's result (a slab copy when small; see copyToSlab). */
+  /** A copy of guest memory for the call's result (into the slab when small; see SLAB_BYTES). */
   private copyResult(ptr: number, len: number): Uint8Array {
     const m = this.bytes();
     this.check(ptr, len, m.length);
-    return len <= SLAB_MAX_COPY ? copyToSlab(m, ptr, len) : m.slice(ptr, ptr + len);
+    if (len > SLAB_MAX_COPY) return m.slice(ptr, ptr + len);
+    if (this.slabUsed + len > SLAB_BYTES) {
+      this.slab = new ArrayBuffer(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const out = new Uint8Array(this.slab!, this.slabUsed, len);
+    out.set(m.subarray(ptr, ptr + len));
+    this.slabUsed += (len + 7) & ~7; // 8-byte aligned, so a DataView over the copy reads aligned
+    return out;
+  }
+
+  private operationBytes(operation: string): Uint8Array {
+    let b = this.opCache.get(operation);
+    if (b === undefined) {
+      if (this.opCache.size >= OP_CACHE_LIMIT) this.opCache.clear();
+      b = utf8enc.encode(operation);
+      this.opCache.set(operation, b);
+    }
+    return b;
   }
 
   private write(ptr: number, bytes: Uint8Array): void {
@@ -180,7 +215,7 @@ export class GuestAbi {
   }
 
   /** The import table; register it under both `wasmbus` and `wapc`. */
-  imports(): Record<(typeof WASMBUS_FUNCTIONS)[number], (...args: number[]) => number | void | Promise<number>> {
+  imports(): Record<WasmbusFunction, (...args: number[]) => number | void | Promise<number>> {
     return {
       __guest_request: (opPtr: number, payloadPtr: number) => {
         // operation pointer first (§1.5)
@@ -188,17 +223,33 @@ export class GuestAbi {
         this.write(payloadPtr, this.payload);
       },
       __guest_response: (ptr: number, len: number) => {
+        // the size first: a response over the limit is never copied (nor checked against memory)
+        if (len >>> 0 > this.maxResponseBytes) {
+          this.refusedLen = len >>> 0;
+          this.guestResponse = undefined;
+          return;
+        }
+        this.refusedLen = -1;
         this.guestResponse = this.copyResult(ptr, len);
       },
       __guest_error: (ptr: number, len: number) => {
-        this.guestError = this.copy(ptr, len);
+        const cut = len >>> 0 > MAX_GUEST_TEXT_BYTES;
+        this.guestErrorLen = cut ? len >>> 0 : -1;
+        this.guestError = this.copy(ptr, cut ? MAX_GUEST_TEXT_BYTES : len);
       },
       __host_call: (bdPtr: number, bdLen: number, nsPtr: number, nsLen: number, opPtr: number, opLen: number, ptr: number, len: number): number | Promise<number> => {
         this.hostResponse = EMPTY;
         this.hostError = EMPTY;
+        if ((bdLen >>> 0) + (nsLen >>> 0) + (opLen >>> 0) > MAX_HOST_CALL_NAME_BYTES) {
+          return this.settle({ ok: false, error: `actor ${this.label} made a host call whose binding, namespace and operation take ${size((bdLen >>> 0) + (nsLen >>> 0) + (opLen >>> 0))}, over the limit of ${size(MAX_HOST_CALL_NAME_BYTES)}; they are names, not data` });
+        }
         const binding = this.readCached(0, bdPtr, bdLen);
         const namespace = this.readCached(1, nsPtr, nsLen);
         const operation = this.readCached(2, opPtr, opLen);
+        if (len >>> 0 > this.maxHostCallBytes) {
+          // refused before the copy: the guest gets a failed host call (0) and can carry on
+          return this.settle({ ok: false, error: `actor ${this.label} called ${namespace} ${operation} with a payload of ${size(len >>> 0)}, over the limit of ${size(this.maxHostCallBytes)} for one host call; send it in smaller parts` });
+        }
         const payload = this.copy(ptr, len);
         let res: HostCallResult | Promise<HostCallResult>;
         try {
@@ -221,17 +272,19 @@ export class GuestAbi {
         this.write(ptr, this.hostError);
       },
       __console_log: (ptr: number, len: number) => {
-        this.consoleLog(this.readString(ptr, len));
+        if (len >>> 0 <= MAX_GUEST_TEXT_BYTES) return this.consoleLog(this.readString(ptr, len));
+        this.consoleLog(`${this.readString(ptr, MAX_GUEST_TEXT_BYTES)}... (${size(len >>> 0)} in all)`);
       },
     };
   }
 
   /**
    * One host → guest call (§1.5). Traps propagate as exceptions; the caller decides what they mean.
-   * rc 1 with a non-empty guest error counts as failure, like WCRT.
+   * rc 1 with a non-empty guest error counts as failure, like WCRT. A response longer than
+   * `maxResponseBytes` is refused (not copied) and the call fails saying so.
    */
-  invoke(guestCall: (opLen: number, payloadLen: number) => number, operation: string, payload: Uint8Array): GuestCallResult {
-    this.begin(operation, payload);
+  invoke(guestCall: (opLen: number, payloadLen: number) => number, operation: string, payload: Uint8Array, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES): GuestCallResult {
+    this.begin(operation, payload, maxResponseBytes);
     try {
       return this.finish(guestCall(this.op.length, this.payload.length), operation);
     } finally {
@@ -240,13 +293,17 @@ export class GuestAbi {
   }
 
   /** Step 1 of a call made in parts (an Asyncify instance may suspend between the steps):
-   *  set the request up; then call `__guest_call(op.length, payload.length)`, finish(rc), end(). */
-  begin(operation: string, payload: Uint8Array): void {
-    this.op = operationBytes(operation);
+   *  set the request up; then call `__guest_call(op.length, payload.length)`, finish(rc), end().
+   *  `maxResponseBytes` holds for this call only (a number, so a lane passes it without allocating). */
+  begin(operation: string, payload: Uint8Array, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES): void {
+    this.op = this.operationBytes(operation);
     this.payload = payload;
     this.currentOperation = operation;
+    this.maxResponseBytes = maxResponseBytes;
+    this.refusedLen = -1;
     this.guestResponse = undefined;
     this.guestError = undefined;
+    this.guestErrorLen = -1;
     this.hostResponse = EMPTY;
     this.hostError = EMPTY;
   }
@@ -258,9 +315,17 @@ export class GuestAbi {
   finish(rc: number, operation: string): GuestCallResult {
     const err = this.guestError as Uint8Array | undefined; // set by the guest during the call
     if (rc === 1 && (err === undefined || err.length === 0)) {
+      const refused = this.refusedLen as number; // set by __guest_response during the call
+      if (refused >= 0) {
+        return { ok: false, error: `actor ${this.label} answered ${operation} with ${size(refused)}, over the limit of ${size(this.maxResponseBytes)} for one response; the response was dropped. Answer with less, or raise the caller's limit (max_response_len on the httpserver link)` };
+      }
       return { ok: true, data: (this.guestResponse as Uint8Array | undefined) ?? EMPTY };
     }
-    if (err !== undefined && err.length > 0) return { ok: false, error: utf8.decode(err) };
+    if (err !== undefined && err.length > 0) {
+      const text = utf8.decode(err);
+      const full = this.guestErrorLen as number;
+      return { ok: false, error: full >= 0 ? `${text}... (${size(full)} in all)` : text };
+    }
     return { ok: false, error: `guest call failed for ${operation} (return code ${rc}) without an error message` };
   }
 

@@ -4,7 +4,8 @@
 // the two exports every wasmbus actor needs. Init exports are the caller's: it may need to set up
 // (deadlines, Asyncify) before they run.
 import type { GuestAbi } from './guest.js';
-import { createWasi, WASI_MODULE, type WasiLog } from './wasi.js';
+import { createWasi, type WasiLog } from './wasi.js';
+import { WASI_MODULE } from '../wasm/abi.js';
 
 export interface ActorImports {
   /** The table served as both `wasmbus` and `wapc` (GuestAbi.imports(), possibly with a wrapped __host_call). */

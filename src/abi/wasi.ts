@@ -4,7 +4,6 @@
 // here every imported name gets a function, unimplemented ones answer ENOSYS/EBADF.
 import { randomFillSync } from 'node:crypto';
 
-export const WASI_MODULE = 'wasi_snapshot_preview1';
 export const ERRNO = { SUCCESS: 0, BADF: 8, INVAL: 28, NOSYS: 52, SPIPE: 70 } as const;
 
 /** poll_oneoff layouts (WASI preview 1): subscription 48 bytes, event 32 bytes. */

@@ -1,5 +1,5 @@
 // RFC 4648 base32 (alphabet A–Z2–7) without padding, as nkeys use it (reference §3.4).
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const LOOKUP = new Map<string, number>([...ALPHABET].map((c, i) => [c, i]));

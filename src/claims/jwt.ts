@@ -1,6 +1,6 @@
 // Compact JWTs as wascap writes them (reference §3.2): base64url (no padding) of
 // header `{"typ":"jwt","alg":"Ed25519"}`, claims JSON, and an Ed25519 signature by the issuer.
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
 import { sign, verify } from './nkeys.js';
 
 export const JWT_HEADER = '{"typ":"jwt","alg":"Ed25519"}';

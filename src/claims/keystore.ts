@@ -2,8 +2,8 @@
 // generated on first use and reused afterwards (so re-signing a module keeps its actor id).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StratusError } from '../host/errors.js';
-import { homeDir } from '../home.js';
+import { StratusError } from '../core/errors.js';
+import { homeDir } from '../core/home.js';
 import { createKeyPair, fromSeed, type KeyKind, type KeyPair } from './nkeys.js';
 
 export function keysDir(): string {

@@ -3,7 +3,7 @@
 //   public key = base32(prefix ‖ pub[32] ‖ crc16le)            -> 56 chars
 //   seed       = base32(b1 ‖ b2 ‖ seed[32] ‖ crc16le)           -> 58 chars, starts with `S`
 import { createPrivateKey, createPublicKey, randomBytes, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
 import { base32Decode, base32Encode } from './base32.js';
 import { crc16 } from './crc16.js';
 

@@ -1,7 +1,7 @@
 // Sign an actor module the way `wash claims sign` does (reference §3.1–3.3, §3.6):
 // strip old tokens, hash the rest, sign claims with the issuer (account) key, append a `jwt` section at the end.
 import { randomBytes } from 'node:crypto';
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
 import { appendCustomSection, JWT_SECTION_NAMES, stripCustomSections } from '../wasm/custom-sections.js';
 import { computeModuleHash } from './hash.js';
 import { encodeJwt } from './jwt.js';

@@ -1,6 +1,6 @@
 // The "claims summary" shown by `stratus claims inspect`, `stratus inspect` and host inventories.
-import { isStratusError, type StratusErrorCode } from '../host/errors.js';
-import { capName } from './caps.js';
+import { isStratusError, type StratusErrorCode } from '../core/errors.js';
+import { capName } from '../core/contracts.js';
 import type { ActorClaims } from './types.js';
 import { isoSeconds, readActorClaims, verifyActorModule } from './verify.js';
 

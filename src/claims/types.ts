@@ -13,15 +13,21 @@ export interface WascapActorMetadata {
   prov?: boolean;
 }
 
-export interface ActorClaims {
+/** The registered claims every wascap token carries (actor, provider, invocation). */
+export interface WascapClaimsBase {
   jti: string;
   iat: number;
+  iss: string;
+  sub: string;
+  exp?: number;
+  nbf?: number;
+}
+
+export interface ActorClaims extends WascapClaimsBase {
   /** Issuer: account public key (A...). */
   iss: string;
   /** Subject: module public key (M...) — the actor id. */
   sub: string;
-  exp?: number;
-  nbf?: number;
   wascap: WascapActorMetadata;
   wascap_revision?: number;
 }

@@ -1,7 +1,7 @@
 // Validate the claims embedded in an actor module before it may run (reference §3.5).
 // Each failure has its own StratusError code so hosts, events and the CLI can tell causes apart.
 import { createHash } from 'node:crypto';
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
 import { readJwtSection } from '../wasm/custom-sections.js';
 import { computeModuleHash } from './hash.js';
 import { checkJwtHeader, decodeJwt, verifyJwtSignature } from './jwt.js';
@@ -64,7 +64,7 @@ export function verifyActorModule(module: Uint8Array, opts: VerifyOptions = {}):
       return { claims, token: '', publicKey: sub, moduleHash, unsigned: true };
     }
     throw new StratusError('NO_CLAIMS', 'the module carries no claims (no `jwt` or `wasmcloud_jwt` custom section)',
-      'sign it with `stratus claims sign <file.wasm> --name <name> [caps...]`, or start the host with allowUnsigned for development');
+      'build it with `stratus build` (signs it with the claims in stratus.json), or sign it with `stratus claims sign <file.wasm> --name <name> [caps...]`, or start the host with allowUnsigned for development');
   }
 
   const token = found.token.trim();

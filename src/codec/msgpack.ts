@@ -1,6 +1,8 @@
-// The one msgpack configuration that yields wasmCloud's exact bytes (maps keyed by name,
-// minimal integer forms, Uint8Array as bin).
+// The msgpack dialect of wasmCloud's wire: msgpackr configured for wasmCloud's exact bytes (maps
+// keyed by name, minimal integer forms, Uint8Array as bin) to encode, and the bounded decoder
+// (msgpack-decoder.ts) for every byte that comes in.
 import { Packr } from 'msgpackr';
+import { decodeMsgpack } from './msgpack-decoder.js';
 
 export const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
 
@@ -8,6 +10,7 @@ export function encode(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
-export function decode<T = unknown>(bytes: Uint8Array): T {
-  return packr.unpack(bytes) as T;
+/** One msgpack value from untrusted bytes; errors start with `what` (see decodeMsgpack). */
+export function decode<T = unknown>(bytes: Uint8Array, what = 'msgpack payload'): T {
+  return decodeMsgpack(bytes, what) as T;
 }

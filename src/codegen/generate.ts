@@ -49,7 +49,7 @@ export function generateInterface(file: string, opts: GenerateOptions): Generate
     out.assemblyScript = { path: join(opts.asOut, `${name}.ts`), text };
   }
   if (opts.tsOut) {
-    const text = generateTypeScript(model, { runtimeImport: opts.tsRuntimeImport ?? DEFAULT_TS_RUNTIME_IMPORT, sourceLabel: basename(file) });
+    const text = generateTypeScript(model, { runtimeImport: opts.tsRuntimeImport ?? defaultTsRuntimeImport(), sourceLabel: basename(file) });
     out.typeScript = { path: join(opts.tsOut, `${name}.ts`), text };
   }
   if (!opts.dryRun) {
@@ -62,8 +62,16 @@ export function generateInterface(file: string, opts: GenerateOptions): Generate
   return out;
 }
 
-/** Where user-generated TS finds the codec runtime: the installed stratus package. */
-export const DEFAULT_TS_RUNTIME_IMPORT = 'stratus/dist/src/codec/interfaces/runtime.js';
+/**
+ * Where user-generated TS finds the codec runtime: this stratus installation's compiled runtime,
+ * by absolute path, as a scaffolded provider project imports the SDK. A bare
+ * `stratus/dist/src/...` specifier would be refused by the package's `exports`, which only
+ * publish the library entry; tsc and Node both resolve an absolute path, and the provider bundler
+ * (src/provider-sdk/bundle.ts) rewrites it, so packed providers do not depend on it.
+ */
+export function defaultTsRuntimeImport(root = packageRoot()): string {
+  return join(root, 'dist', 'src', 'codec', 'interfaces', 'runtime.js');
+}
 
 /** The built-in interfaces and where their generated code is checked in. */
 export function builtinTargets(root = packageRoot()): { file: string; asOut: string; tsOut: string }[] {

@@ -14,8 +14,16 @@ export interface Member {
   /** Target shape name (local shape or primitive). */
   target: string;
   required: boolean;
+  /**
+   * `@default(value)` (Smithy 2.0's trait): a missing or nil member decodes as this value, as
+   * Rust's `#[serde(default)]` does. Host-side decoders only; it needs `@required`.
+   */
+  default?: DefaultValue;
   doc?: string;
 }
+
+/** The literal of a `@default` trait. */
+export type DefaultValue = string | number | boolean | [] | Record<string, never>;
 
 export type Shape =
   | { kind: 'structure'; name: string; doc?: string; members: Member[] }

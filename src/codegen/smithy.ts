@@ -1,7 +1,7 @@
 // A parser for the subset of the Smithy 1.0 IDL that wasmCloud's interface models use:
-// namespace, use, metadata, traits (@wasmbus, @required, @serialization, @rename, doc comments;
-// others are accepted and ignored), service, operation, structure, list, map, simple shapes.
-import type { InterfaceModel, Member, Operation, Service, Shape } from './model.js';
+// namespace, use, metadata, traits (@wasmbus, @required, @serialization, @rename, @default, doc
+// comments; others are accepted and ignored), service, operation, structure, list, map, simple shapes.
+import type { DefaultValue, InterfaceModel, Member, Operation, Service, Shape } from './model.js';
 import { primitiveOf } from './model.js';
 
 type Tok =
@@ -166,6 +166,7 @@ class Parser {
     while (!this.isP('}')) {
       const { doc, traits } = this.prelude();
       if (this.isP('}')) break;
+      const line = this.line();
       const name = this.ident();
       this.expectP(':');
       const target = this.ident();
@@ -173,11 +174,25 @@ class Parser {
       for (const tr of traits) {
         if (tr.name === 'serialization' && tr.value && typeof tr.value === 'object' && !Array.isArray(tr.value) && typeof tr.value.name === 'string') wireName = tr.value.name;
       }
-      out.push({ name, wireName, target: target.replace(/^.*#/, ''), required: traits.some((t) => t.name === 'required'), doc });
+      const member: Member = { name, wireName, target: target.replace(/^.*#/, ''), required: traits.some((t) => t.name === 'required'), doc };
+      const dflt = traits.find((t) => t.name === 'default');
+      if (dflt) {
+        const bad = (msg: string): never => { throw new SmithyError(this.source, line, `member "${name}": ${msg}`); };
+        if (!member.required) bad('@default needs @required (a member with a default is always present)');
+        member.default = defaultValue(dflt.value, () => bad('@default takes a string, number, boolean, [] or {}'));
+      }
+      out.push(member);
     }
     this.expectP('}');
     return out;
   }
+}
+
+function defaultValue(v: NodeValue, bad: () => never): DefaultValue {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (Array.isArray(v) && v.length === 0) return [];
+  if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) return {};
+  return bad();
 }
 
 const SIMPLE = new Set(['string', 'blob', 'boolean', 'byte', 'short', 'integer', 'long', 'float', 'double', 'bigInteger', 'bigDecimal', 'timestamp', 'document']);

@@ -1,10 +1,10 @@
 // Client side of the local control API (used by `stratus ctl`, `app`, `down`, and tests).
 import { request } from 'node:http';
-import { StratusError, type StratusErrorCode } from '../host/errors.js';
+import { StratusError, type StratusErrorCode } from '../core/errors.js';
 import { controlPaths } from './paths.js';
 
 export function noHostError(socket: string): StratusError {
-  return new StratusError('BAD_REQUEST', `no Stratus host is running (looked for ${socket}); start one with \`stratus up\``);
+  return new StratusError('HOST_UNREACHABLE', `no Stratus host is running (looked for ${socket}); start one with \`stratus up\``);
 }
 
 /** One JSON request to the host; rejects with the host's StratusError, or "no host is running". */

@@ -1,12 +1,17 @@
-// Application manifests in the spirit of wadm: one YAML file naming the actors, providers and
-// links of an app. Parsing and validation are pure; every problem is collected and reported at
-// once (with the field path) before anything is started.
+// Application manifests: Stratus's own `stratus.dev/v1` format (one YAML file naming the actors,
+// providers and links of an app) and wadm's `core.oam.dev/v1beta1` Applications (wadm/), both
+// read into one AppManifest. Parsing and validation are pure; every problem is collected and
+// reported at once (line, field path, a suggestion) before anything is started.
 import { isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
+import { formatProblem, LocatedYaml, nearest, Problems, type ManifestProblem } from './manifest-problems.js';
+import { parseWadm } from './wadm/parse.js';
 
 export const MANIFEST_API_VERSION = 'stratus.dev/v1';
 export const MANIFEST_KIND = 'Application';
+/** wadm's Application manifests (wasmCloud 0.x, OAM). */
+export const WADM_API_VERSION = 'core.oam.dev/v1beta1';
+export const API_VERSIONS = [MANIFEST_API_VERSION, WADM_API_VERSION] as const;
 
 export interface ManifestActor {
   /** Name used by links in this manifest. */
@@ -14,12 +19,33 @@ export interface ManifestActor {
   /** Absolute path to a signed .wasm file, or to an actor project directory that gets built. */
   path: string;
   count: number;
+  /** Labels the host must have, in lattice mode (`stratus app deploy` with lattice flags: auctions). */
+  constraints?: Record<string, string>;
+  /** wadm spreadscaler: where the instances go (count is their sum); see wadm/spread.ts. */
+  spread?: SpreadShare[];
+}
+
+/** One entry of a wadm spread with the instances it gets. */
+export interface SpreadShare {
+  name: string;
+  /** Labels a host must have for these instances. */
+  requirements: Record<string, string>;
+  count: number;
 }
 
 export interface ManifestProvider {
   /** Built-in provider name: httpserver, keyvalue, ... */
   name: string;
   linkName: string;
+  /** Labels the host must have, in lattice mode. */
+  constraints?: Record<string, string>;
+  /** wadm: where the provider may run (the first share whose requirements a host meets). */
+  spread?: SpreadShare[];
+  /** wadm: the component's name and image, for output ("runs on the built-in httpserver"). */
+  component?: string;
+  image?: string;
+  /** wadm: a provider archive (an absolute .par.gz path or an OCI reference, in `name`) and the contract it serves. */
+  archive?: { contract: string; config?: string };
 }
 
 export interface ManifestLink {
@@ -38,6 +64,17 @@ export interface AppManifest {
   actors: ManifestActor[];
   providers: ManifestProvider[];
   links: ManifestLink[];
+  /** Which format it was written in. */
+  format: 'stratus' | 'wadm';
+  /** What a reader should know about how it maps onto Stratus (built-in providers for images). */
+  notes: string[];
+}
+
+/** Everything found in a manifest, without throwing (`stratus app validate`). */
+export interface ManifestCheck {
+  manifest?: AppManifest;
+  problems: ManifestProblem[];
+  warnings: ManifestProblem[];
 }
 
 export interface ManifestContext {
@@ -46,29 +83,20 @@ export interface ManifestContext {
   /** Known built-in providers: name -> contract id. */
   providers: Record<string, string>;
   /** What exists on disk (injected so this module stays free of I/O). */
-  pathKind: (absPath: string) => 'file' | 'dir' | 'missing';
+  pathKind: (absPath: string) => 'file' | 'dir' | 'missing' | 'other';
 }
 
 const NAME_RE = /^[a-z0-9]([a-z0-9._-]{0,62})$/i;
 
-class Problems {
-  readonly list: string[] = [];
-  add(where: string, what: string): void {
-    this.list.push(`${where}: ${what}`);
-  }
-}
-
 function checkKeys(p: Problems, where: string, obj: Record<string, unknown>, allowed: string[]): void {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) p.add(where, `unknown field "${k}" (allowed: ${allowed.join(', ')})`);
-  }
+  p.checkKeys(where, obj, allowed);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function str(p: Problems, where: string, v: unknown, required: boolean): string | undefined {
+export function str(p: Problems, where: string, v: unknown, required: boolean): string | undefined {
   if (v === undefined || v === null) {
     if (required) p.add(where, 'is required');
     return undefined;
@@ -80,7 +108,22 @@ function str(p: Problems, where: string, v: unknown, required: boolean): string 
   return v;
 }
 
-function list(p: Problems, where: string, v: unknown): unknown[] {
+/** An optional mapping of label: value (numbers and booleans as text, like link values). */
+export function labels(p: Problems, where: string, v: unknown): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) {
+    p.add(where, 'must be a mapping of label: value');
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
+    else p.add(`${where}.${k}`, 'must be a string, number or boolean');
+  }
+  return out;
+}
+
+export function list(p: Problems, where: string, v: unknown): unknown[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) {
     p.add(where, 'must be a list');
@@ -89,27 +132,58 @@ function list(p: Problems, where: string, v: unknown): unknown[] {
   return v;
 }
 
-/** Parse and validate a manifest. Throws one StratusError listing every problem. */
+/** Parse and validate a manifest. Throws one StratusError listing every problem (with lines). */
 export function parseManifest(text: string, ctx: ManifestContext, source = 'manifest'): AppManifest {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new StratusError('BAD_REQUEST', `${source} is not valid YAML: ${(e as Error).message}`);
+  const r = checkManifest(text, ctx, source);
+  if (!r.manifest || r.problems.length > 0) {
+    throw new StratusError('INVALID_MANIFEST', `${source} is invalid:\n  - ${r.problems.map(formatProblem).join('\n  - ')}`,
+      r.manifest?.format === 'wadm' || isWadmText(text) ? `see docs/app-manifests.md and examples/kvcounter/wadm.yaml for a working wadm manifest`
+        : `see examples/kvcounter/app.yaml for a working manifest`);
+  }
+  return r.manifest;
+}
+
+function isWadmText(text: string): boolean {
+  return text.includes(WADM_API_VERSION);
+}
+
+/** Every problem and warning of a manifest, with line numbers; `manifest` is set when it could be read at all. */
+export function checkManifest(text: string, ctx: ManifestContext, source = 'manifest'): ManifestCheck {
+  const yaml = new LocatedYaml(text);
+  const syntax = yaml.syntaxErrors();
+  if (syntax.length > 0) {
+    return { problems: [{ where: 'top level', what: `${source} is not valid YAML: ${syntax.join('; ')}` }], warnings: [] };
+  }
+  const doc: unknown = yaml.doc.toJS({ maxAliasCount: 100 });
+  if (!isObject(doc)) {
+    return { problems: [{ where: 'top level', what: `${source} must be a YAML mapping with apiVersion, kind, metadata and spec` }], warnings: [] };
   }
   const p = new Problems();
-  if (!isObject(doc)) throw new StratusError('BAD_REQUEST', `${source} must be a YAML mapping with apiVersion, kind, metadata and spec`);
-  checkKeys(p, 'top level', doc, ['apiVersion', 'kind', 'metadata', 'spec']);
-  if (doc.apiVersion !== MANIFEST_API_VERSION) p.add('apiVersion', `must be "${MANIFEST_API_VERSION}", got ${JSON.stringify(doc.apiVersion)}`);
-  if (doc.kind !== MANIFEST_KIND) p.add('kind', `must be "${MANIFEST_KIND}", got ${JSON.stringify(doc.kind)}`);
+  const manifest = doc.apiVersion === WADM_API_VERSION ? parseWadm(doc, ctx, p) : parseStratus(doc, ctx, p);
+  p.locate(yaml);
+  return { manifest, problems: p.list, warnings: p.warnings };
+}
 
+/** Kind and metadata, shared by both formats. Returns the app name ('' when missing). */
+export function checkHeader(p: Problems, doc: Record<string, unknown>, metadataKeys: string[]): string {
+  if (!(API_VERSIONS as readonly string[]).includes(doc.apiVersion as string)) {
+    const near = typeof doc.apiVersion === 'string' ? nearest(doc.apiVersion, API_VERSIONS) : undefined;
+    p.add('apiVersion', `must be "${MANIFEST_API_VERSION}" (Stratus) or "${WADM_API_VERSION}" (wadm), got ${JSON.stringify(doc.apiVersion)}${near ? `; did you mean "${near}"?` : ''}`);
+  }
+  if (doc.kind !== MANIFEST_KIND) p.add('kind', `must be "${MANIFEST_KIND}", got ${JSON.stringify(doc.kind)}`);
   let name = '';
   if (!isObject(doc.metadata)) p.add('metadata', 'is required and must be a mapping with a name');
   else {
-    checkKeys(p, 'metadata', doc.metadata, ['name', 'annotations', 'description']);
+    checkKeys(p, 'metadata', doc.metadata, metadataKeys);
     name = str(p, 'metadata.name', doc.metadata.name, true) ?? '';
     if (name && !NAME_RE.test(name)) p.add('metadata.name', `"${name}" must be letters, digits, '.', '_' or '-' (max 63)`);
   }
+  return name;
+}
+
+function parseStratus(doc: Record<string, unknown>, ctx: ManifestContext, p: Problems): AppManifest {
+  checkKeys(p, 'top level', doc, ['apiVersion', 'kind', 'metadata', 'spec']);
+  const name = checkHeader(p, doc, ['name', 'annotations', 'description']);
 
   const actors: ManifestActor[] = [];
   const providers: ManifestProvider[] = [];
@@ -120,7 +194,8 @@ export function parseManifest(text: string, ctx: ManifestContext, source = 'mani
     list(p, 'spec.actors', doc.spec.actors).forEach((a, i) => {
       const where = `spec.actors[${i}]`;
       if (!isObject(a)) return p.add(where, 'must be a mapping with name and path');
-      checkKeys(p, where, a, ['name', 'path', 'count']);
+      checkKeys(p, where, a, ['name', 'path', 'count', 'constraints']);
+      const constraints = labels(p, `${where}.constraints`, a.constraints);
       const aname = str(p, `${where}.name`, a.name, true);
       const apath = str(p, `${where}.path`, a.path, true);
       let count = 1;
@@ -133,22 +208,25 @@ export function parseManifest(text: string, ctx: ManifestContext, source = 'mani
       const abs = isAbsolute(apath) ? apath : resolve(ctx.baseDir, apath);
       const kind = ctx.pathKind(abs);
       if (kind === 'missing') p.add(`${where}.path`, `${abs} does not exist (give a signed .wasm file or an actor project directory)`);
+      else if (kind === 'other') p.add(`${where}.path`, `${abs} is not a regular file or a directory (give a signed .wasm file or an actor project directory)`);
       else if (kind === 'file' && !abs.endsWith('.wasm')) p.add(`${where}.path`, `${abs} is not a .wasm file`);
-      actors.push({ name: aname, path: abs, count });
+      actors.push({ name: aname, path: abs, count, ...(constraints ? { constraints } : {}) });
     });
     list(p, 'spec.providers', doc.spec.providers).forEach((v, i) => {
       const where = `spec.providers[${i}]`;
       if (!isObject(v)) return p.add(where, 'must be a mapping with name (and optional linkName)');
-      checkKeys(p, where, v, ['name', 'linkName']);
+      checkKeys(p, where, v, ['name', 'linkName', 'constraints']);
+      const constraints = labels(p, `${where}.constraints`, v.constraints);
       const pname = str(p, `${where}.name`, v.name, true);
       const linkName = str(p, `${where}.linkName`, v.linkName, false) ?? 'default';
       if (!pname) return;
       if (!(pname in ctx.providers)) {
-        p.add(`${where}.name`, `unknown provider "${pname}" (built-in providers: ${Object.keys(ctx.providers).join(', ')})`);
+        const near = nearest(pname, Object.keys(ctx.providers));
+        p.add(`${where}.name`, `unknown provider "${pname}"${near ? `; did you mean "${near}"?` : ''} (built-in providers: ${Object.keys(ctx.providers).join(', ')})`);
         return;
       }
       if (providers.some((x) => x.name === pname && x.linkName === linkName)) p.add(where, `provider "${pname}" with link name "${linkName}" is listed twice`);
-      providers.push({ name: pname, linkName });
+      providers.push({ name: pname, linkName, ...(constraints ? { constraints } : {}) });
     });
     list(p, 'spec.links', doc.spec.links).forEach((l, i) => {
       const where = `spec.links[${i}]`;
@@ -166,7 +244,10 @@ export function parseManifest(text: string, ctx: ManifestContext, source = 'mani
           else p.add(`${where}.values.${k}`, 'must be a string, number or boolean');
         }
       }
-      if (actor && !actors.some((a) => a.name === actor)) p.add(`${where}.actor`, `no actor named "${actor}" in spec.actors`);
+      if (actor && !actors.some((a) => a.name === actor)) {
+        const near = nearest(actor, actors.map((a) => a.name));
+        p.add(`${where}.actor`, `no actor named "${actor}" in spec.actors${near ? `; did you mean "${near}"?` : ''}`);
+      }
       if (provider) {
         const prov = providers.find((x) => x.name === provider && x.linkName === linkName);
         if (!prov) p.add(`${where}.provider`, `no provider "${provider}" with link name "${linkName}" in spec.providers`);
@@ -181,11 +262,7 @@ export function parseManifest(text: string, ctx: ManifestContext, source = 'mani
       }
     });
   }
-  if (p.list.length > 0) {
-    throw new StratusError('BAD_REQUEST', `${source} is invalid:\n  - ${p.list.join('\n  - ')}`,
-      `see examples/kvcounter/app.yaml for a working manifest`);
-  }
-  return { name, actors, providers, links };
+  return { name, actors, providers, links, format: 'stratus', notes: [] };
 }
 
 /** Contract of a manifest link (explicit or the provider's). */

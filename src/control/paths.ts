@@ -1,7 +1,7 @@
 // Where a running host keeps its control socket, pid file, log and durable state.
 // Everything lives under $STRATUS_HOME so two homes never see each other's host.
 import { join } from 'node:path';
-import { stratusHome } from '../home.js';
+import { stratusHome } from '../core/home.js';
 
 export interface ControlPaths {
   home: string;

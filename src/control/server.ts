@@ -2,7 +2,7 @@
 // on this machine can drive the host. `stratus ctl`, `stratus app` and `stratus down` talk to it.
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isStratusError, StratusError, type StratusErrorCode } from '../host/errors.js';
+import { isStratusError, StratusError, type StratusErrorCode } from '../core/errors.js';
 import type { HostController } from './controller.js';
 import { claimsView, inventoryView, type HostView } from './views.js';
 
@@ -21,6 +21,8 @@ export interface ControlServerOptions {
   bridge: CallBridge;
   /** Called by POST /v1/stop after the reply is sent. */
   requestStop(): void;
+  /** POST /v1/ui (`stratus ui`): start the host's dashboard, or give the running one's URL and token. */
+  openDashboard?(address?: { host: string; port: number }): Promise<{ url: string; token: string }>;
 }
 
 type Handler = (body: any, params: Record<string, string>, query: URLSearchParams) => Promise<unknown> | unknown;
@@ -50,6 +52,13 @@ function requireString(body: any, key: string): string {
   return v;
 }
 
+function optionalString(body: any, key: string): string | undefined {
+  const v = body?.[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new StratusError('BAD_REQUEST', `request field "${key}" must be a string`);
+  return v;
+}
+
 export function controlRoutes(o: ControlServerOptions): Route[] {
   const c = o.controller;
   return [
@@ -58,14 +67,19 @@ export function controlRoutes(o: ControlServerOptions): Route[] {
     route('GET', '/v1/claims', () => ({ claims: c.host.inventory().actors.map(claimsView) })),
     route('GET', '/v1/links', () => ({ links: c.host.links() })),
     route('POST', '/v1/actors', async (b) => c.startActorFile(requireString(b, 'path'), b.count ?? 1)),
+    // live update (`stratus dev`): a higher revision of a running actor from a .wasm file
+    route('POST', '/v1/actors/update', async (b) => c.updateActorFile(requireString(b, 'path'))),
     route('DELETE', '/v1/actors/:id', async (_b, p) => { await c.stopActor(p.id); return { accepted: true, error: '' }; }),
     route('POST', '/v1/actors/:id/scale', async (b, p) => c.scaleActor(p.id, b?.count)),
-    route('POST', '/v1/providers', async (b) => c.startProvider(requireString(b, 'name'), b.link_name ?? 'default')),
+    route('POST', '/v1/providers', async (b) => c.startProvider(requireString(b, 'name'), b.link_name ?? 'default', optionalString(b, 'config'))),
     route('DELETE', '/v1/providers/:id', async (_b, p, q) => c.stopProvider(p.id, q.get('link_name') ?? 'default')),
-    route('PUT', '/v1/links', async (b) => c.putLink({
-      actor_id: requireString(b, 'actor_id'), provider_id: requireString(b, 'provider_id'), contract_id: requireString(b, 'contract_id'),
-      link_name: b.link_name ?? 'default', values: b.values ?? {},
-    })),
+    route('PUT', '/v1/links', async (b) => {
+      const r = await c.putLink({
+        actor_id: requireString(b, 'actor_id'), provider_id: requireString(b, 'provider_id'), contract_id: requireString(b, 'contract_id'),
+        link_name: b.link_name ?? 'default', values: b.values ?? {},
+      });
+      return { ...r.link, status: r.status, warnings: r.warnings };
+    }),
     route('DELETE', '/v1/links', async (b) => {
       await c.deleteLink(requireString(b, 'actor_id'), requireString(b, 'contract_id'), b.link_name ?? 'default');
       return { accepted: true, error: '' };
@@ -76,9 +90,16 @@ export function controlRoutes(o: ControlServerOptions): Route[] {
       const reply = await c.host.call(requireString(b, 'target'), operation, payload);
       return { operation, reply: o.bridge.decode(operation, reply), bytes: reply.length };
     }),
-    route('POST', '/v1/apps', async (b) => c.deployApp(requireString(b, 'manifest'))),
-    route('DELETE', '/v1/apps/:name', async (_b, p) => c.undeployApp(p.name)),
+    route('POST', '/v1/apps', async (b) => c.deployApp(requireString(b, 'manifest'), { dryRun: b.dry_run === true })),
+    route('DELETE', '/v1/apps/:name', async (_b, p, q) => c.undeployApp(p.name, { dryRun: q.get('dry_run') === 'true' })),
     route('GET', '/v1/apps', () => ({ apps: c.listApps() })),
+    route('GET', '/v1/apps/:name', (_b, p) => c.getApp(p.name)),
+    route('GET', '/v1/apps/:name/status', (_b, p) => c.appStatus(p.name)),
+    route('POST', '/v1/ui', async (b) => {
+      if (!o.openDashboard) throw new StratusError('BAD_REQUEST', 'this host cannot serve a dashboard');
+      const a = b?.address;
+      return o.openDashboard(a && typeof a.host === 'string' && Number.isInteger(a.port) ? { host: a.host, port: a.port } : undefined);
+    }),
     route('POST', '/v1/stop', () => { setImmediate(o.requestStop); return { accepted: true, error: '' }; }),
   ];
 }

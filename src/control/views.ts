@@ -2,7 +2,7 @@
 // (reference §4.8) so scripts written against `wash ctl -o json` read ours the same way. Pure.
 import { createHash } from 'node:crypto';
 import type { ActorDescription, HostInventory } from '../host/api.js';
-import type { LinkDefinition } from '../host/types.js';
+import type { LinkDefinition } from '../core/wire.js';
 
 export const STRATUS_VERSION = '0.1.0';
 
@@ -23,6 +23,20 @@ export interface HostView {
   ready: boolean;
   /** HTTP listeners opened by httpserver links. */
   http_endpoints: HttpEndpoint[];
+  /** What this host brought back from the last run's state at start (`stratus up --clean` starts empty). */
+  restored?: RestoredView;
+}
+
+export interface RestoredView {
+  /** The state file it came from. */
+  from: string;
+  actors: string[];
+  providers: string[];
+  links: number;
+  /** Parts that could not be brought back, with the reason. */
+  failed: string[];
+  /** True when `--clean` dropped the saved state instead. */
+  cleaned: boolean;
 }
 
 export interface HttpEndpoint {

@@ -1,8 +1,12 @@
 // The public surface of a Stratus host, used by the control plane, the CLI and tests.
 // Implemented by `Host` in ./host.ts.
-import type { EventEmitter } from 'node:events';
 import type { ActorClaims } from '../claims/types.js';
-import type { CapabilityProvider, LinkDefinition, WasmCloudEntity } from './types.js';
+import type { CapabilityProvider } from './provider-contract.js';
+import type { Invocation, InvokeOptions, LinkDefinition, WasmCloudEntity } from '../core/wire.js';
+import type { EventBus, HostEventMap, LinkStatus, LogFields, TelemetrySink } from './events.js';
+import type { LinkStore } from './links/link-store.js';
+
+export { CLI_ORIGIN } from '../core/wire.js';
 
 export interface HostOptions {
   /** Deadline for one invocation, including host calls it makes (ms). Default 2000, like wasmCloud's RPC timeout. */
@@ -19,16 +23,39 @@ export interface HostOptions {
    * instance on its own worker thread.
    */
   isolation?: 'inline' | 'worker';
+  /**
+   * A new actor whose host-thread code is not in the code cache (Asyncify takes ~1.5 s for a small
+   * actor, seconds for a big one) serves its first calls on worker threads and moves to the host
+   * thread once the code is ready (`actor_moved`, reason "its code for the host thread is ready").
+   * Off (default for an embedded Host): startActor waits for the code, so the lane it reports
+   * does not depend on the cache. `stratus up` turns it on (docs/coldstart.md).
+   */
+  serveWhilePreparing?: boolean;
+  /**
+   * Prepare modules missing from the code cache for the host thread (default true). False for a
+   * one-shot host (`stratus call`): such a module runs on worker threads, and no preparation worker
+   * and Binaryen load compete with its call for the CPU only to be stopped at exit.
+   */
+  prepareMissing?: boolean;
   /** Development switch: run modules that carry no claims. Off by default. */
   allowUnsigned?: boolean;
+  /** Development switch: put full explanations (actor keys, fixes) into the texts actors and
+   *  clients see, instead of wasmCloud's short wording. Off by default. */
+  devErrors?: boolean;
   /** Only accept actors issued by these account keys (A...). Empty/undefined = any. */
   trustedIssuers?: string[];
   /** Where providers keep durable data. Default `$STRATUS_HOME/data`. */
   dataDir?: string;
   /** Server seed (SN...) for a stable host id; generated when absent. */
   hostSeed?: string;
-  /** Log sink; default writes to stderr. */
-  log?: (level: 'debug' | 'info' | 'warn' | 'error', text: string) => void;
+  /** Where links are kept. Default: in memory (a daemon passes a FileLinkStore). */
+  linkStore?: LinkStore;
+  /** What is known about providers that are not running here (their link value keys), by id. */
+  providerCatalog?: (providerId: string) => { name: string; linkValueKeys?: readonly string[] } | undefined;
+  /** Per-call measurements (metrics, traces); none by default. */
+  telemetry?: TelemetrySink;
+  /** Log sink; default writes to stderr. `fields`: what the line is about (actor, provider, trace), where known. */
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', text: string, fields?: LogFields) => void;
 }
 
 export interface StartActorOptions {
@@ -51,6 +78,8 @@ export interface ActorDescription {
   revision: number;
   version?: string;
   count: number;             // warm instances requested
+  /** Instances alive now (on `lane`). */
+  instances?: number;
   maxInstances: number;
   /** Where its instances run: `inline` (host thread) or `worker` (one thread each). */
   lane?: 'inline' | 'worker';
@@ -65,31 +94,51 @@ export interface ProviderDescription {
   linkName: string;
 }
 
+/** A link as this host sees it: the definition and its status here. */
+export interface LinkView extends LinkDefinition {
+  status: LinkStatus;
+}
+
+export interface LinkPutResult {
+  link: LinkDefinition;
+  status: LinkStatus;
+  /** Things worth telling whoever put the link (unknown value keys, a provider not running here). */
+  warnings: string[];
+}
+
 export interface HostInventory {
   hostId: string;
   uptimeSeconds: number;
   actors: ActorDescription[];
   providers: ProviderDescription[];
-  links: LinkDefinition[];
+  links: LinkView[];
 }
 
-/** The origin wash uses for calls from the CLI (reference §4.4). */
-export const CLI_ORIGIN: WasmCloudEntity = { public_key: '__WASH__', contract_id: '', link_name: '' };
-
-export interface HostApi extends EventEmitter {
+export interface HostApi {
   readonly id: string;
+  readonly events: EventBus<HostEventMap>;
   /** Verify, compile once, and start instances. Rejects with a StratusError (NO_CLAIMS, NOT_PORTABLE, ...). */
   startActor(module: Uint8Array, opts?: StartActorOptions): Promise<ActorDescription>;
   stopActor(actorId: string): Promise<void>;
+  /** Whether the actor (public key) has instances on this host. */
+  runsActor(actorId: string): boolean;
   scaleActor(actorId: string, count: number): Promise<ActorDescription>;
+  /** Live update: a newer revision of a running actor (same key) takes over without dropping calls. */
+  updateActor(module: Uint8Array, opts?: StartActorOptions): Promise<ActorDescription>;
   startProvider(provider: CapabilityProvider): Promise<ProviderDescription>;
   stopProvider(providerId: string, linkName?: string): Promise<void>;
-  /** Validated, idempotent. The provider's putLink runs now, so bad values fail here, not at the first call. */
-  putLink(link: Omit<LinkDefinition, 'id'>): Promise<LinkDefinition>;
+  /**
+   * Stored first, then delivered. When the provider runs here, it checks the values now and a bad
+   * link is refused before it is stored; otherwise the link waits (`pending`) for its provider.
+   */
+  putLink(link: Omit<LinkDefinition, 'id'>): Promise<LinkPutResult>;
   deleteLink(actorId: string, contractId: string, linkName?: string): Promise<void>;
-  links(): LinkDefinition[];
+  links(): LinkView[];
   /** Invoke an actor by public key or call alias. Resolves with the response payload or rejects with a StratusError. */
-  call(target: string, operation: string, payload: Uint8Array, origin?: WasmCloudEntity): Promise<Uint8Array>;
+  call(target: string, operation: string, payload: Uint8Array, origin?: WasmCloudEntity, opts?: InvokeOptions): Promise<Uint8Array>;
+  /** The same, with an Invocation value. */
+  invoke(inv: Invocation, opts?: InvokeOptions): Promise<Uint8Array>;
   inventory(): HostInventory;
+  /** Stop taking new work, let calls in flight finish (bounded), then stop everything. */
   shutdown(): Promise<void>;
 }

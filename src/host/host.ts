@@ -1,111 +1,93 @@
-// The Stratus host: loads verified actors into worker-thread instances, routes every host call
-// (builtins, providers, other actors) with capability checks, and manages providers and links.
-import { EventEmitter } from 'node:events';
+// The Stratus host: composes the actor table, the provider table, the link store with its
+// delivery, the dispatcher and the lanes, and owns their lifecycle. It holds no routing rules
+// (router.ts, dispatcher.ts), no lane policy (lanes/) and no module preparation (actor-loader.ts).
 import { join } from 'node:path';
-import { verifyActorModule } from '../claims/verify.js';
 import { isoSeconds } from '../claims/verify.js';
-import { linkDefinitionId } from '../claims/linkdef-id.js';
 import { createKeyPair, fromSeed } from '../claims/nkeys.js';
-import { assertPortable } from '../wasm/portability.js';
-import { limitMemory } from '../wasm/memory-limit.js';
+import { stratusHome } from '../core/home.js';
+import { HostScope } from '../core/scope.js';
+import { isStratusError, LinkError, notStartedError, StratusError } from '../core/errors.js';
+import { actorEntity, CLI_ORIGIN, type Invocation, type InvokeOptions, type LinkDefinition, type WasmCloudEntity } from '../core/wire.js';
+import type { PolicyGate } from './policy-gate.js';
+import type { ActorDescription, HostApi, HostInventory, HostOptions, LinkPutResult, LinkView, ProviderDescription, StartActorOptions } from './api.js';
+import type { CapabilityProvider, ProviderHealth, ProviderHost } from './provider-contract.js';
+import { describeActor, type RoutedActor } from './router.js';
+import { ActorTable, newRouteCache, type ActorRecord } from './actor-table.js';
+import { ProviderTable } from './provider-table.js';
+import { Dispatcher, type RemoteRoute } from './dispatcher.js';
+import { EventBus, type HostEventMap, type LinkStatus, type LogFields } from './events.js';
+import { MemoryLinkStore, sameLink, type LinkStore } from './links/link-store.js';
+import { LinkDelivery } from './links/link-delivery.js';
+import { normalizeLink, unknownValueWarnings, type LinkInput } from './links/link-input.js';
+import { inlineObstacle, loadActor, prepareInline, startsOnWorkers, type LoadedActor } from './actor-loader.js';
+import { sharedBytes } from './module-memo.js';
 import { JWT_SECTION_NAMES, stripCustomSections } from '../wasm/custom-sections.js';
-import { stratusHome } from '../home.js';
-import type { ActorClaims } from '../claims/types.js';
-import type { ActorDescription, HostApi, HostInventory, HostOptions, ProviderDescription, StartActorOptions } from './api.js';
-import type { CapabilityProvider, LinkDefinition, ProviderHost, WasmCloudEntity } from './types.js';
-import { isStratusError, LinkError, StratusError } from './errors.js';
-import { InstancePool } from './instance-pool.js';
-import { INLINE_SLICE_MS, InlinePool, SliceExceeded } from './inline-pool.js';
-import { timeoutError } from './call-errors.js';
-import { injectFuel } from '../wasm/fuel.js';
-import { asyncifyModule } from '../wasm/asyncify.js';
-import { parseModule } from '../wasm/sections.js';
-import type { HostCallResult } from '../abi/guest.js';
-import { authorizeInbound, describeActor, routeHostCall, type Route, type RoutedActor, type RouteTables } from './router.js';
-import { runBuiltin } from './builtins.js';
-import { WorkerReserve } from './worker-reserve.js';
+import { ActorLanes } from './lanes/actor-lanes.js';
+import { InlineLane, INLINE_SLICE_MS } from './lanes/inline-lane.js';
+import { WorkerLane } from './lanes/worker-lane.js';
+import type { Lane, LaneHooks } from './lanes/lane.js';
+import { WorkerReserve } from './lanes/worker/reserve.js';
+import { SIGNAL_POLLER } from './lanes/worker/signal-poller.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
 export const DEFAULTS = { rpcTimeoutMs: 2000, maxMemoryPages: 1024, maxInstances: 2, inlineMaxInstances: 32 } as const;
 
-/** The host-call imports an inline instance may suspend in. */
-const SUSPENDING_IMPORTS = ['wasmbus.__host_call', 'wapc.__host_call'];
-
-type Lane = InstancePool | InlinePool;
-
-interface ActorRecord {
-  routed: RoutedActor;
-  moduleHash: string;
-  claims: ActorClaims;
-  imageRef: string;
-  pool: Lane;
-  maxInstances: number;
-  maxMemoryPages: number;
-  /** The module as the worker lane runs it (kept for a move off the host thread). */
-  workerBytes: Uint8Array;
-  /** A move to worker threads in progress. */
-  moving?: Promise<void>;
-  /** Resolved routes by binding, then namespace (see routeFor). */
-  routes: Map<string, Map<string, CachedRoute>>;
-}
-
-/** A resolved host-call route and, for providers, the provider serving it. */
-interface CachedRoute { route: Route; provider?: CapabilityProvider }
-
-interface ProviderRecord {
-  provider: CapabilityProvider;
-}
-
-/** Extra per-call options (beyond HostApi). */
-export interface CallOptions {
-  /** Deadline override for this invocation (ms). */
-  timeoutMs?: number;
-}
-
-const providerKey = (id: string, linkName: string) => `${id}\u0000${linkName}`;
-
-function sameValues(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
-}
-
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export class Host extends EventEmitter implements HostApi {
+export class Host implements HostApi {
   readonly id: string;
   readonly rpcTimeoutMs: number;
+  /** What this host's providers and lanes share (see core/scope.ts). */
+  readonly scope = new HostScope();
+  readonly events: EventBus<HostEventMap>;
   private readonly opts: HostOptions;
-  private readonly actors = new Map<string, ActorRecord>();
-  private readonly aliases = new Map<string, string>();
-  private readonly providers = new Map<string, ProviderRecord>();
-  private readonly linkTable = new Map<string, LinkDefinition>();
+  private readonly actors = new ActorTable();
+  private readonly providers = new ProviderTable();
+  private readonly linkStore: LinkStore;
+  private readonly delivery: LinkDelivery;
+  private readonly dispatcher: Dispatcher;
   private readonly startedAt = Date.now();
-  private readonly log: (level: Level, text: string) => void;
+  private readonly log: (level: Level, text: string, fields?: LogFields) => void;
   private closed = false;
   /** One spare worker booted ahead of time: actor starts and instance replacements skip the boot. */
   private readonly reserve = new WorkerReserve(1);
-
-  private readonly tables: RouteTables = {
-    actorById: (id) => this.actors.get(id)?.routed,
-    actorByAlias: (alias) => {
-      const id = this.aliases.get(alias);
-      return id ? this.actors.get(id)?.routed : undefined;
-    },
-    // only on a route cache miss (routeFor), so the SHA-256 of the link id is not on the call path
-    link: (actorId, contractId, linkName) => this.linkTable.get(linkDefinitionId(actorId, contractId, linkName)),
-    providerRunning: (providerId, linkName) => this.providers.has(providerKey(providerId, linkName)),
-  };
+  private readonly unwatchLinks: () => void;
 
   constructor(opts: HostOptions = {}) {
-    super();
     this.opts = opts;
     this.id = opts.hostSeed ? fromSeed(opts.hostSeed, 'server').publicKey : createKeyPair('server').publicKey;
     this.rpcTimeoutMs = opts.rpcTimeoutMs ?? DEFAULTS.rpcTimeoutMs;
     this.log = opts.log ?? ((level, text) => process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${text}\n`));
+    this.events = new EventBus<HostEventMap>((type, e) => this.log('warn', `a listener of ${String(type)} events failed: ${errorText(e)}`));
+    this.linkStore = opts.linkStore ?? new MemoryLinkStore();
+    this.delivery = new LinkDelivery({
+      providers: this.providers,
+      log: this.log,
+      statusChanged: (link, status) => {
+        if (this.events.wants('link_status')) this.events.emit('link_status', { link, status, host_id: this.id });
+      },
+    });
+    this.dispatcher = new Dispatcher({
+      hostId: this.id,
+      rpcTimeoutMs: this.rpcTimeoutMs,
+      actors: this.actors,
+      providers: this.providers,
+      links: this.linkStore,
+      events: this.events,
+      log: this.log,
+      devErrors: opts.devErrors ?? false,
+      telemetry: opts.telemetry,
+    });
+    this.unwatchLinks = this.linkStore.watch((change) => {
+      this.actors.invalidateRoutes();
+      this.events.emit(change.kind === 'put' ? 'linkdef_set' : 'linkdef_deleted', { ...change.link });
+      this.delivery.changed(change).catch((e) => this.log('error', `delivering a link change failed: ${errorText(e)}`));
+    });
+    // links already in the store wait for their providers
+    for (const link of this.linkStore.list()) void this.delivery.changed({ kind: 'put', link });
     this.reserve.fill();
   }
 
@@ -115,9 +97,17 @@ export class Host extends EventEmitter implements HostApi {
     this.assertOpen();
     const count = opts.count ?? 1;
     if (!Number.isInteger(count) || count < 1) throw new StratusError('BAD_REQUEST', `instance count must be a whole number ≥ 1, got ${count}`);
-    const verified = verifyActorModule(module, { allowUnsigned: this.opts.allowUnsigned, trustedIssuers: this.opts.trustedIssuers });
-    const id = verified.publicKey;
-    const existing = this.actors.get(id);
+    const maxMemoryPages = opts.maxMemoryPages ?? this.opts.maxMemoryPages ?? DEFAULTS.maxMemoryPages;
+    const loaded = loadActor(module, { allowUnsigned: this.opts.allowUnsigned, trustedIssuers: this.opts.trustedIssuers, maxMemoryPages });
+    const { verified, routed } = loaded;
+    if (this.policy) {
+      const c = verified.claims;
+      await this.policy.decide('start_actor',
+        { publicKey: verified.publicKey, contractId: '', linkName: '', capabilities: [...(c.wascap?.caps ?? [])], issuer: c.iss ?? '', issuedOn: String(c.iat ?? ''),
+          ...(c.exp !== undefined ? { expiresAt: c.exp } : {}), expired: c.exp !== undefined && c.exp * 1000 < Date.now() },
+        { publicKey: verified.publicKey, contractId: '', linkName: '', issuer: c.iss ?? '' });
+    }
+    const existing = this.actors.get(routed.id);
     if (existing) {
       if (existing.moduleHash !== verified.moduleHash) {
         throw new StratusError('BAD_REQUEST',
@@ -125,126 +115,193 @@ export class Host extends EventEmitter implements HostApi {
           'stop the running actor first (`stratus ctl stop actor`) to upgrade it');
       }
       // same module again: scale up, like starting more instances in wasmCloud
-      return this.scaleActor(id, existing.pool.count + count);
+      return this.scaleActor(routed.id, existing.lanes.current.count + count);
     }
-    assertPortable(module);
-    const maxMemoryPages = opts.maxMemoryPages ?? this.opts.maxMemoryPages ?? DEFAULTS.maxMemoryPages;
-    // The hash was checked on the original bytes; the patched bytes are what runs.
-    const patched = limitMemory(module, maxMemoryPages);
-    const claims = verified.claims;
-    const routed: RoutedActor = {
-      id,
-      name: claims.wascap.name ?? id,
-      caps: claims.wascap.caps ?? [],
-      callAlias: claims.wascap.call_alias || undefined,
-    };
-    const imageRef = opts.imageRef ?? '';
-    const label = describeActor(routed);
-    const inline = await this.inlineModule(patched, label);
-    const maxInstances = Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? (inline ? DEFAULTS.inlineMaxInstances : DEFAULTS.maxInstances));
-    let rec: ActorRecord | undefined;
-    const pool: Lane = inline
-      ? this.newInlinePool(() => rec!, inline, label, count, maxInstances, maxMemoryPages)
-      : await this.newWorkerPool(() => rec!, routed, patched, label, count, maxInstances, maxMemoryPages);
-    rec = { routed, moduleHash: verified.moduleHash, claims, imageRef, pool, maxInstances, maxMemoryPages, workerBytes: patched, routes: new Map() };
-    await pool.start();
-    if (this.actors.has(id)) {
+    const rec = await this.newActorRecord(loaded, count, opts, maxMemoryPages);
+    if (this.actors.has(routed.id)) {
       // a concurrent start of the same actor won; fold this one into it
-      await pool.stop();
+      await rec.lanes.stop();
       return this.startActor(module, opts);
     }
-    this.actors.set(id, rec);
-    this.forgetRoutes();
-    if (routed.callAlias) {
-      const holder = this.aliases.get(routed.callAlias);
-      if (holder && holder !== id) this.log('warn', `call alias '${routed.callAlias}' of ${label} is already used by ${holder}; keeping the first`);
-      else this.aliases.set(routed.callAlias, id);
+    const holder = this.actors.add(rec);
+    if (holder) this.log('warn', `call alias '${routed.callAlias}' of ${describeActor(routed)} is already used by ${holder}; keeping the first`);
+    return this.describe(rec);
+  }
+
+  /** A record for a loaded actor with its first lane started (not yet in the actor table). */
+  private async newActorRecord(loaded: LoadedActor, count: number, opts: StartActorOptions, maxMemoryPages: number): Promise<ActorRecord> {
+    const { verified, routed, patched } = loaded;
+    const label = describeActor(routed);
+    const { inline, later } = await this.inlineModule(patched, label);
+    // Kept for a move to worker threads: without the claims section (the worker is told the claims),
+    // so every copy of a module holds the same bytes (module-memo.ts) rather than its own.
+    const workerBytes = sharedBytes(this.scope, stripCustomSections(patched, JWT_SECTION_NAMES));
+    const maxInstances = Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? (inline || later ? DEFAULTS.inlineMaxInstances : DEFAULTS.maxInstances));
+    let rec!: ActorRecord;
+    const lanes = new ActorLanes({
+      label,
+      startWorkerLane: async (n) => {
+        const lane = await this.workerLane(rec, workerBytes, n, Math.max(n, DEFAULTS.maxInstances), maxMemoryPages);
+        await lane.start();
+        return lane;
+      },
+      startInlineLane: inline || later ? async (n) => {
+        const module = inline ?? await later!.module;
+        const lane = this.inlineLane(rec, module, n, maxInstances, maxMemoryPages);
+        await lane.start();
+        return lane;
+      } : undefined,
+      returnFailed: (e) => this.log('warn', `actor ${label} stays on worker threads: starting its instances on the host thread failed (${errorText(e).split('\n')[0]})`),
+      moved: (from, to, reason) => {
+        if (to === 'inline') this.log('info', `actor ${label} runs on the host thread again (${reason})`);
+        else this.log('warn', `actor ${label} held the host thread for over ${INLINE_SLICE_MS} ms in one call (${reason}); it now runs on worker threads`);
+        this.opts.telemetry?.laneMove?.(routed.id, from, to);
+        if (this.events.wants('actor_moved')) this.events.emit('actor_moved', { public_key: routed.id, from, to, reason, host_id: this.id });
+      },
+    });
+    rec = {
+      routed, entity: actorEntity(routed.id), moduleHash: verified.moduleHash, claims: verified.claims,
+      imageRef: opts.imageRef ?? '', maxMemoryPages, lanes, routes: newRouteCache(),
+    };
+    try {
+      const lane: Lane = inline
+        ? this.inlineLane(rec, inline, count, maxInstances, maxMemoryPages)
+        // while its host-thread code is prepared, at most what a move to workers would give it
+        : await this.workerLane(rec, workerBytes, count, later ? Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? DEFAULTS.maxInstances) : maxInstances, maxMemoryPages);
+      lanes.init(lane);
+      await lane.start();
+    } catch (e) {
+      later?.release();
+      throw e;
     }
+    if (later) {
+      // served on workers meanwhile; to the host thread once its code is ready (ActorLanes.codeReady)
+      void later.module.then(() => lanes.codeReady('its code for the host thread is ready'), () => undefined).finally(later.release);
+    }
+    return rec;
+  }
+
+  /**
+   * Live update (wasmCloud's `upd`): replace a running actor's module by a newer revision of the
+   * same key. The new instances are started first; the swap in the actor table is synchronous, so
+   * every call either reached the old instances before it or reaches the new ones after it; calls
+   * in flight finish on the old instances, which stop once they have settled. Nothing is dropped.
+   */
+  async updateActor(module: Uint8Array, opts: StartActorOptions = {}): Promise<ActorDescription> {
+    this.assertOpen();
+    const maxMemoryPages = opts.maxMemoryPages ?? this.opts.maxMemoryPages ?? DEFAULTS.maxMemoryPages;
+    const loaded = loadActor(module, { allowUnsigned: this.opts.allowUnsigned, trustedIssuers: this.opts.trustedIssuers, maxMemoryPages });
+    const old = this.actorRecord(loaded.routed.id);
+    const oldRev = old.claims.wascap.rev ?? 0;
+    const newRev = loaded.verified.claims.wascap.rev ?? 0;
+    if (newRev <= oldRev) {
+      throw new StratusError('BAD_REQUEST', `the new module of actor ${describeActor(old.routed)} has revision ${newRev}, not higher than the running revision ${oldRev}`,
+        'raise "revision" in its stratus.json and run `stratus build` (or sign the new build with `stratus claims sign --rev N`)');
+    }
+    const rec = await this.newActorRecord(loaded, opts.count ?? old.lanes.current.count, { ...opts, imageRef: opts.imageRef ?? old.imageRef }, maxMemoryPages);
+    if (this.actors.get(loaded.routed.id) !== old) {
+      await rec.lanes.stop();
+      throw new StratusError('BAD_REQUEST', `actor ${describeActor(old.routed)} was stopped or replaced while its update was being prepared`, 'run the update again');
+    }
+    this.actors.remove(old);
+    const holder = this.actors.add(rec);
+    if (holder) this.log('warn', `call alias '${rec.routed.callAlias}' of ${describeActor(rec.routed)} is already used by ${holder}; keeping the first`);
+    void old.lanes.settled().catch(() => undefined).then(() => old.lanes.stop())
+      .catch((e) => this.log('warn', `stopping the old instances of ${describeActor(old.routed)} after its update failed: ${errorText(e)}`));
     return this.describe(rec);
   }
 
   /**
-   * The module prepared for the host thread (fuel checks + Asyncify), or undefined when the actor
-   * must run on worker threads: isolation=worker, a blocking WASI import, or a module the
-   * instrumentation cannot handle (said in the log; it still runs, on workers).
+   * The module prepared for the host thread, or undefined when the actor must run on worker
+   * threads: isolation=worker, a blocking WASI import, or a module the instrumentation cannot
+   * handle (said in the log; it still runs, on workers).
    */
-  private async inlineModule(patched: Uint8Array, label: string): Promise<WebAssembly.Module | undefined> {
-    if ((this.opts.isolation ?? 'inline') !== 'inline') return undefined;
-    if (parseModule(patched).imports.some((i) => i.module === 'wasi_snapshot_preview1' && i.name === 'poll_oneoff')) {
-      this.log('info', `actor ${label} imports WASI poll_oneoff (it may sleep), so it runs on worker threads`);
-      return undefined;
+  private async inlineModule(patched: Uint8Array, label: string): Promise<{ inline?: WebAssembly.Module; later?: { module: Promise<WebAssembly.Module>; release: () => void } }> {
+    if ((this.opts.isolation ?? 'inline') !== 'inline') return {};
+    const obstacle = inlineObstacle(patched);
+    if (obstacle) {
+      this.log('info', `actor ${label} runs on worker threads: ${obstacle}`);
+      return {};
     }
-    try {
-      // Without the claims token: it changes with every signing (iat), and a re-signed but otherwise
-      // identical module would miss the Asyncify cache and pay the ~1.4 s transform again.
-      const bytes = await asyncifyModule(injectFuel(stripCustomSections(patched, JWT_SECTION_NAMES)), { imports: SUSPENDING_IMPORTS });
-      return await WebAssembly.compile(bytes);
-    } catch (e) {
+    const prep = prepareInline(this.scope, patched, (level, text) => this.log(level, `actor ${label}: ${text}`), this.opts.prepareMissing === false);
+    const failed = (e: unknown) => {
       this.log('info', `actor ${label} runs on worker threads: it could not be prepared for the host thread (${errorText(e).split('\n')[0]})`);
       return undefined;
+    };
+    if (this.opts.serveWhilePreparing || this.opts.prepareMissing === false) {
+      // a cache read is ~1 ms, a transform seconds: on a transform, serve on workers meanwhile
+      const first = await Promise.race([prep.module.then(() => 'ready' as const, () => 'ready' as const), prep.slow.then(() => 'slow' as const)]);
+      if (first === 'slow' && this.opts.prepareMissing === false) {
+        prep.module.catch(() => undefined); // rejects: this host does not prepare
+        this.log('info', `actor ${label} runs on worker threads: its code for the host thread is not in the code cache, and this host does not prepare it`);
+        return {};
+      }
+      const release = first === 'slow' ? startsOnWorkers(this.scope) : undefined;
+      if (release) {
+        this.log('info', `actor ${label} serves on worker threads while its code for the host thread is prepared (not in the code cache)`);
+        prep.module.catch(failed);
+        return { later: { module: prep.module, release } };
+      }
+    }
+    try {
+      return { inline: await prep.module };
+    } catch (e) {
+      return { inline: failed(e) };
     }
   }
 
-  private newInlinePool(rec: () => ActorRecord, module: WebAssembly.Module, label: string, count: number, maxInstances: number, maxMemoryPages: number): InlinePool {
-    return new InlinePool({
-      module, label, count, maxInstances, maxMemoryPages,
-      hostCall: (b, n, o, p, durable) => this.serveHostCall(rec(), b, n, o, p, durable),
-      sliceExceeded: (e, o, p, t, at) => this.sliceExceeded(rec(), e, o, p, t, at),
-      log: (level, text) => this.log(level, `[${rec().routed.id}] ${text}`),
-      instanceStarted: (iid) => this.emit('actor_started', this.actorEvent(rec(), iid)),
-      instanceStopped: (iid) => this.emit('actor_stopped', { public_key: rec().routed.id, instance_id: iid, host_id: this.id }),
+  private laneHooks(rec: ActorRecord): LaneHooks {
+    return {
+      log: (level, text, attributed) => this.log(level, attributed ? text : `[${rec.routed.id}] ${text}`, { actor: rec.routed.id, actorName: rec.routed.name }),
+      instanceStarted: (iid) => {
+        if (this.events.wants('actor_started')) this.events.emit('actor_started', this.actorEvent(rec, iid));
+      },
+      instanceStopped: (iid) => {
+        if (this.events.wants('actor_stopped')) this.events.emit('actor_stopped', { public_key: rec.routed.id, instance_id: iid, host_id: this.id });
+      },
+    };
+  }
+
+  private inlineLane(rec: ActorRecord, module: WebAssembly.Module, count: number, maxInstances: number, maxMemoryPages: number): InlineLane {
+    return new InlineLane({
+      module, label: describeActor(rec.routed), count, maxInstances, maxMemoryPages,
+      hostCall: (b, n, o, p, durable, trace) => this.dispatcher.hostCall(rec, b, n, o, p, durable, trace),
+      sliceExceeded: (e, o, p, t, at, trace) => rec.lanes.sliceExceeded(e, o, p, t, at, trace),
+      hooks: this.laneHooks(rec),
     });
   }
 
-  private async newWorkerPool(rec: () => ActorRecord, routed: RoutedActor, bytes: Uint8Array, label: string, count: number, maxInstances: number, maxMemoryPages: number): Promise<InstancePool> {
+  private async workerLane(rec: ActorRecord, bytes: Uint8Array, count: number, maxInstances: number, maxMemoryPages: number): Promise<WorkerLane> {
     let compiled: WebAssembly.Module;
     try {
       compiled = await WebAssembly.compile(bytes);
     } catch (e) {
       throw new StratusError('INVALID_MODULE', `the module does not compile: ${errorText(e)}`, 'rebuild it with a wasm32 toolchain');
     }
-    return new InstancePool({
+    const routed: RoutedActor = rec.routed;
+    return new WorkerLane({
       module: compiled,
-      label,
+      label: describeActor(routed),
       count,
       maxInstances,
       maxMemoryPages,
       reserve: this.reserve,
+      poller: this.scope.use(SIGNAL_POLLER),
       actor: { id: routed.id, name: routed.name, caps: [...routed.caps] },
-      hooks: {
-        hostCall: (inst, b, n, o, p) => {
-          const r = this.serveHostCall(rec(), b, n, o, p);
-          if (r instanceof Promise) r.then((x) => inst.replyHostCall(x));
-          else inst.replyHostCall(r);
-        },
-        log: (level, text, attributed) => this.log(level, attributed ? text : `[${rec().routed.id}] ${text}`),
-        instanceStarted: (inst) => this.emit('actor_started', this.actorEvent(rec(), inst.id)),
-        instanceStopped: (inst) => this.emit('actor_stopped', { public_key: rec().routed.id, instance_id: inst.id, host_id: this.id }),
+      hostCall: (inst, b, n, o, p) => {
+        const r = this.dispatcher.hostCall(rec, b, n, o, p, undefined, inst.trace);
+        if (r instanceof Promise) r.then((x) => inst.replyHostCall(x));
+        else inst.replyHostCall(r);
       },
+      hooks: this.laneHooks(rec),
+      served: (ms) => rec.lanes.workerCallServed(ms),
     });
-  }
-
-  /** A call held the host thread too long: serve this actor from worker threads from now on. */
-  private moveToWorkers(rec: ActorRecord): Promise<void> {
-    if (rec.pool.lane === 'worker') return Promise.resolve();
-    rec.moving ??= (async () => {
-      const old = rec.pool;
-      const pool = await this.newWorkerPool(() => rec, rec.routed, rec.workerBytes, describeActor(rec.routed), old.count, Math.max(old.count, DEFAULTS.maxInstances), rec.maxMemoryPages);
-      await pool.start();
-      rec.pool = pool;
-      rec.maxInstances = Math.max(old.count, DEFAULTS.maxInstances);
-      this.log('warn', `actor ${describeActor(rec.routed)} held the host thread for over ${INLINE_SLICE_MS} ms in one call; it now runs on worker threads`);
-      await old.stop();
-    })().finally(() => { rec.moving = undefined; });
-    return rec.moving;
   }
 
   async stopActor(actorId: string): Promise<void> {
     const rec = this.actorRecord(actorId);
-    this.actors.delete(rec.routed.id);
-    this.forgetRoutes();
-    if (rec.routed.callAlias && this.aliases.get(rec.routed.callAlias) === rec.routed.id) this.aliases.delete(rec.routed.callAlias);
-    await rec.pool.stop();
+    this.actors.remove(rec);
+    await rec.lanes.stop();
   }
 
   async scaleActor(actorId: string, count: number): Promise<ActorDescription> {
@@ -252,13 +309,17 @@ export class Host extends EventEmitter implements HostApi {
     if (!Number.isInteger(count) || count < 1) {
       throw new StratusError('BAD_REQUEST', `instance count must be a whole number ≥ 1, got ${count}`, 'use stopActor to remove an actor');
     }
-    await rec.pool.scale(count);
-    rec.maxInstances = Math.max(rec.maxInstances, count);
+    await rec.lanes.scale(count);
     return this.describe(rec);
   }
 
+  /** Whether the actor (public key) has instances on this host. */
+  runsActor(actorId: string): boolean {
+    return this.actors.has(actorId);
+  }
+
   private actorRecord(target: string): ActorRecord {
-    const rec = this.actors.get(target) ?? this.actors.get(this.aliases.get(target) ?? '');
+    const rec = this.actors.resolve(target);
     if (!rec) {
       throw new StratusError('UNKNOWN_TARGET', `no actor ${target} is running on host ${this.id}`,
         'start it first, or check the public key / call alias (`stratus ctl get inventory`)');
@@ -268,6 +329,7 @@ export class Host extends EventEmitter implements HostApi {
 
   private describe(rec: ActorRecord): ActorDescription {
     const w = rec.claims.wascap;
+    const lane = rec.lanes.current;
     return {
       id: rec.routed.id,
       name: rec.routed.name,
@@ -277,15 +339,16 @@ export class Host extends EventEmitter implements HostApi {
       issuer: rec.claims.iss,
       revision: w.rev ?? 0,
       version: w.ver,
-      count: rec.pool.count,
-      maxInstances: rec.maxInstances,
-      lane: rec.pool.lane,
+      count: lane.count,
+      instances: lane.size,
+      maxInstances: lane.maxInstances,
+      lane: lane.kind,
       maxMemoryPages: rec.maxMemoryPages,
       claims: rec.claims,
     };
   }
 
-  private actorEvent(rec: ActorRecord, instanceId: string): Record<string, unknown> {
+  private actorEvent(rec: ActorRecord, instanceId: string): HostEventMap['actor_started'] {
     const c = rec.claims;
     return {
       public_key: rec.routed.id,
@@ -310,186 +373,118 @@ export class Host extends EventEmitter implements HostApi {
 
   // ---------------------------------------------------------------- invocations
 
-  call(target: string, operation: string, payload: Uint8Array, origin?: WasmCloudEntity, opts?: CallOptions): Promise<Uint8Array> {
-    const rec = this.actors.get(target) ?? this.actors.get(this.aliases.get(target) ?? '');
-    if (!rec) {
-      return Promise.reject(new StratusError('UNKNOWN_TARGET', `no actor with public key or call alias '${target}' is running on host ${this.id}`,
-        'start the actor first, or check the key/alias with `stratus ctl get inventory`'));
-    }
-    if (origin && origin.contract_id) {
-      const denied = authorizeInbound(rec.routed, origin.contract_id);
-      if (denied && denied.kind === 'denied') {
-        const err = new StratusError(denied.code, denied.message);
-        this.invocationFailed(origin, rec.routed.id, operation, payload.length, err.message);
-        return Promise.reject(err);
-      }
-    }
-    const timeoutMs = opts?.timeoutMs ?? this.rpcTimeoutMs;
-    const p = this.invoke(rec, operation, payload, timeoutMs);
-    if (this.listenerCount('invocation_failed') > 0) {
-      p.catch((e) => this.invocationFailed(origin, rec.routed.id, operation, payload.length, errorText(e)));
-    }
-    return p;
+  call(target: string, operation: string, payload: Uint8Array, origin: WasmCloudEntity = CLI_ORIGIN, opts?: InvokeOptions): Promise<Uint8Array> {
+    return this.dispatcher.invoke({ origin, target: actorEntity(target), operation, msg: payload, id: '' }, opts);
   }
 
-  /** call() for providers: the reply itself when an inline actor finishes at once, else a promise. */
-  callNow(target: string, operation: string, payload: Uint8Array, origin?: WasmCloudEntity, opts?: CallOptions): Uint8Array | Promise<Uint8Array> {
-    const rec = this.actors.get(target);
-    if (!rec || rec.pool.lane !== 'inline' || rec.moving || this.listenerCount('invocation_failed') > 0) return this.call(target, operation, payload, origin, opts);
-    if (origin && origin.contract_id && authorizeInbound(rec.routed, origin.contract_id)) return this.call(target, operation, payload, origin, opts);
-    return rec.pool.tryInvoke(operation, payload, opts?.timeoutMs ?? this.rpcTimeoutMs);
+  invoke(inv: Invocation, opts?: InvokeOptions): Promise<Uint8Array> {
+    return this.dispatcher.invoke(inv, opts);
   }
 
-  private invoke(rec: ActorRecord, operation: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    if (rec.moving) return rec.moving.then(() => rec.pool.invoke(operation, payload, timeoutMs));
-    return rec.pool.invoke(operation, payload, timeoutMs);
+  /** An invocation from another host of the lattice for an actor here (never sent on). */
+  invokeHere(inv: Invocation, opts?: InvokeOptions): Promise<Uint8Array> {
+    return this.dispatcher.invokeHere(inv, opts);
   }
 
-  /** An inline call held the host thread too long: move the actor to workers; a call that made no
-   *  host call has had no effect, so it runs again there with what is left of its deadline. */
-  private sliceExceeded(rec: ActorRecord, e: SliceExceeded, operation: string, payload: Uint8Array, timeoutMs: number, startedAt: number): Promise<Uint8Array> {
-    const moved = this.moveToWorkers(rec);
-    if (!e.replayable) return moved.then(() => { throw e; });
-    return moved.then(() => rec.pool.invoke(operation, payload, Math.max(1, timeoutMs - (performance.now() - startedAt)))).catch((e2: unknown) => {
-      // the re-run had what was left of the deadline; report the deadline the caller set
-      throw isStratusError(e2, 'TIMEOUT') ? timeoutError(describeActor(rec.routed), operation, timeoutMs) : e2;
-    });
+  /** invokeHere() answering without a promise when an inline actor finishes at once. */
+  invokeHereNow(inv: Invocation, opts?: InvokeOptions): Uint8Array | Promise<Uint8Array> {
+    return this.dispatcher.invokeHereNow(inv, opts);
   }
 
-  private invocationFailed(origin: WasmCloudEntity | undefined, dest: string, operation: string, bytes: number, error: string): void {
-    if (this.listenerCount('invocation_failed') === 0) return;
-    this.emit('invocation_failed', {
-      source: origin ?? { public_key: '', contract_id: '', link_name: '' },
-      dest: { public_key: dest, contract_id: '', link_name: '' },
-      operation,
-      bytes,
-      error,
-    });
+  /** An invocation from another host's actor for a provider running here. */
+  invokeProviderHere(inv: Invocation): Promise<Uint8Array> {
+    return this.dispatcher.invokeProviderHere(inv);
   }
 
-  /** Routes change only when actors, providers or links do: every call in between reuses them. */
-  private forgetRoutes(): void {
-    for (const r of this.actors.values()) r.routes.clear();
+  /** Join a lattice (or leave it, with undefined): targets not here go through `remote`. */
+  setRemoteRoute(remote: RemoteRoute | undefined): void {
+    this.dispatcher.setRemote(remote);
   }
 
-  private routeFor(rec: ActorRecord, binding: string, namespace: string): CachedRoute {
-    let byNs = rec.routes.get(binding);
-    if (!byNs) {
-      if (rec.routes.size >= 256) rec.routes.clear(); // bounded: guests choose these strings
-      byNs = new Map();
-      rec.routes.set(binding, byNs);
-    }
-    let c = byNs.get(namespace);
-    if (!c) {
-      const route = routeHostCall(this.tables, rec.routed, binding, namespace);
-      c = { route, provider: route.kind === 'provider' ? this.providers.get(providerKey(route.link.provider_id, route.link.link_name))?.provider : undefined };
-      if (byNs.size < 256) byNs.set(namespace, c);
-    }
-    return c;
-  }
-
-  private hostCallFailed(rec: ActorRecord, binding: string, namespace: string, operation: string, bytes: number, e: unknown): HostCallResult {
-    const text = errorText(e);
-    this.emitHostCallFailure({ public_key: rec.routed.id, contract_id: '', link_name: '' }, namespace, binding, operation, bytes, text);
-    return { ok: false, error: text };
-  }
-
-  /**
-   * A guest's __host_call: authorize, route, serve. Answers at once where it can (builtins, providers
-   * with a synchronous path when `durable` is given, i.e. the caller runs on the host thread) and
-   * with a promise otherwise.
-   */
-  private serveHostCall(rec: ActorRecord, binding: string, namespace: string, operation: string, payload: Uint8Array,
-    durable?: (commit: Promise<void>) => void): HostCallResult | Promise<HostCallResult> {
-    const cached = this.routeFor(rec, binding, namespace);
-    const route = cached.route;
-    const fail = (e: unknown): HostCallResult => this.hostCallFailed(rec, binding, namespace, operation, payload.length, e);
-    switch (route.kind) {
-      case 'denied':
-        return fail(route.message);
-      case 'builtin':
-        return runBuiltin(route.contractId, operation, payload, rec.routed.id, this.log);
-      case 'provider': {
-        const provider = cached.provider!;
-        const ctx = { actorId: rec.routed.id, link: route.link };
-        let pending: Promise<Uint8Array>;
-        try {
-          if (durable && provider.handleSync) {
-            const data = provider.handleSync(ctx, operation, payload, durable);
-            if (data !== undefined) return { ok: true, data };
-          }
-          pending = Promise.resolve(provider.handle(ctx, operation, payload));
-        } catch (e) {
-          return fail(e); // a synchronous throw fails only this call
-        }
-        return pending.then((data): HostCallResult => {
-          if (!(data instanceof Uint8Array)) return fail(new Error(`provider ${provider.name} returned no payload for ${operation} (expected bytes, got ${typeof data})`));
-          return { ok: true, data };
-        }, fail);
-      }
-      case 'actor': {
-        const target = this.actors.get(route.target.id)!;
-        if (target === rec && !target.pool.canServeNow()) {
-          const text = `actor ${describeActor(rec.routed)} called itself (${operation}) while all of its ${rec.maxInstances} instance(s) are busy; a busy instance is never re-entered`;
-          return { ok: false, error: `${text}. Raise maxInstances for this actor or avoid synchronous self-calls` };
-        }
-        return this.invoke(target, operation, payload, this.rpcTimeoutMs).then(
-          (data): HostCallResult => ({ ok: true, data }),
-          (e): HostCallResult => ({ ok: false, error: errorText(e) }),
-        );
-      }
-    }
-  }
-
-  private emitHostCallFailure(source: WasmCloudEntity, namespace: string, binding: string, operation: string, bytes: number, error: string): void {
-    if (this.listenerCount('invocation_failed') === 0) return;
-    this.emit('invocation_failed', { source, dest: { public_key: '', contract_id: namespace, link_name: binding }, operation, bytes, error });
+  /** call() that answers without a promise when an inline actor finishes at once. */
+  callNow(target: string, operation: string, payload: Uint8Array, origin: WasmCloudEntity = CLI_ORIGIN, opts?: InvokeOptions): Uint8Array | Promise<Uint8Array> {
+    return this.dispatcher.invokeNow({ origin, target: actorEntity(target), operation, msg: payload, id: '' }, opts);
   }
 
   // ---------------------------------------------------------------- providers
 
+  /** The policy service asked before starts and inbound invocations (reference §4.10); none by default. */
+  policy?: PolicyGate;
+
+  /** Ask `gate` from now on (the lattice sets it when WASMCLOUD_POLICY_TOPIC is given); undefined stops asking. */
+  usePolicy(gate: PolicyGate | undefined): void {
+    this.policy = gate;
+  }
+
   async startProvider(provider: CapabilityProvider): Promise<ProviderDescription> {
     this.assertOpen();
-    const key = providerKey(provider.id, provider.linkName);
-    if (this.providers.has(key)) return this.describeProvider(this.providers.get(key)!.provider);
+    const running = this.providers.get(provider.id, provider.linkName);
+    if (running) return this.describeProvider(running);
+    if (this.policy) {
+      await this.policy.decide('start_provider',
+        { publicKey: provider.id, contractId: provider.contractId, linkName: provider.linkName, capabilities: [provider.contractId], issuer: '', issuedOn: '', expired: false },
+        { publicKey: provider.id, contractId: provider.contractId, linkName: provider.linkName, issuer: '' });
+    }
     const host: ProviderHost = {
-      callActor: (actorId, origin, operation, payload, o) => this.call(actorId, operation, payload, origin, o),
-      callActorNow: (actorId, origin, operation, payload, o) => this.callNow(actorId, operation, payload, origin, o),
-      log: (level, text) => this.log(level, `[${provider.name} ${provider.id.slice(0, 8)}] ${text}`),
+      hostId: this.id,
+      invoke: (inv, o) => this.dispatcher.invoke(inv, o),
+      local: { invokeNow: (inv, o) => this.dispatcher.invokeNow(inv, o) },
+      log: (level, text, fields) => this.log(level, `[${provider.name} ${provider.id.slice(0, 8)}] ${text}`, { ...fields, provider: provider.id, providerName: provider.name }),
       dataDir: this.opts.dataDir ?? join(stratusHome(), 'data'),
       rpcTimeoutMs: this.rpcTimeoutMs,
+      scope: this.scope,
+      events: this.events,
     };
     await provider.start(host);
-    this.providers.set(key, { provider });
-    this.forgetRoutes();
-    this.emit('provider_started', {
-      public_key: provider.id, image_ref: provider.name, link_name: provider.linkName, contract_id: provider.contractId,
-      instance_id: provider.id, host_id: this.id, annotations: {}, claims: { name: provider.name },
-    });
-    // links put while the provider was down are re-delivered
-    for (const link of this.linkTable.values()) {
-      if (link.provider_id === provider.id && link.link_name === provider.linkName) {
-        await provider.putLink(link).catch((e) => this.log('error', `re-delivering link ${link.id} to ${provider.name} failed: ${errorText(e)}`));
-      }
+    this.providers.add(provider);
+    this.actors.invalidateRoutes();
+    if (this.events.wants('provider_started')) {
+      this.events.emit('provider_started', {
+        public_key: provider.id, image_ref: provider.name, link_name: provider.linkName, contract_id: provider.contractId,
+        instance_id: provider.id, host_id: this.id, annotations: {}, claims: { name: provider.name },
+      });
     }
+    // links stored while the provider was not running reach it now
+    await this.delivery.providerStarted(provider, this.linkStore.list());
     return this.describeProvider(provider);
   }
 
   async stopProvider(providerId: string, linkName?: string): Promise<void> {
-    const matches = [...this.providers.entries()].filter(([, r]) => r.provider.id === providerId && (linkName === undefined || r.provider.linkName === linkName));
+    const matches = this.providers.withId(providerId).filter((p) => linkName === undefined || p.linkName === linkName);
     if (matches.length === 0) {
       throw new StratusError('PROVIDER_NOT_RUNNING', `provider ${providerId}${linkName ? ` (link name '${linkName}')` : ''} is not running on host ${this.id}`);
     }
-    for (const [key, r] of matches) {
-      this.providers.delete(key);
-      this.forgetRoutes();
+    for (const p of matches) {
+      this.providers.remove(p);
+      this.actors.invalidateRoutes();
+      this.delivery.providerStopped(p);
       try {
-        await r.provider.shutdown();
+        await p.shutdown();
       } catch (e) {
-        this.log('warn', `provider ${r.provider.name} failed to shut down cleanly: ${errorText(e)}`);
+        this.log('warn', `provider ${p.name} failed to shut down cleanly: ${errorText(e)}`);
       }
-      this.emit('provider_stopped', { public_key: r.provider.id, link_name: r.provider.linkName, contract_id: r.provider.contractId, instance_id: r.provider.id, reason: 'normal', host_id: this.id });
+      if (this.events.wants('provider_stopped')) {
+        this.events.emit('provider_stopped', { public_key: p.id, link_name: p.linkName, contract_id: p.contractId, instance_id: p.id, reason: 'normal', host_id: this.id });
+      }
     }
+  }
+
+  /** Whether the provider running here serves its own lattice subject (a provider process). */
+  providerServedOverLattice(providerId: string, linkName: string): boolean {
+    return this.providers.get(providerId, linkName)?.servedOverLattice === true;
+  }
+
+  /** A provider's health, or undefined when it does not run here (the lattice answers `.health` with it). */
+  async providerHealth(providerId: string, linkName: string): Promise<ProviderHealth | undefined> {
+    return this.providers.get(providerId, linkName)?.health();
+  }
+
+  /** Each running provider's own report of its health (a provider that fails to answer is unhealthy). */
+  providersHealth(): Promise<(ProviderDescription & ProviderHealth)[]> {
+    return Promise.all(this.providers.all().map(async (p) => {
+      const h = await p.health().catch((e: unknown): ProviderHealth => ({ healthy: false, message: `health check failed: ${errorText(e)}` }));
+      return { ...this.describeProvider(p), healthy: h.healthy, ...(h.message !== undefined ? { message: h.message } : {}) };
+    }));
   }
 
   private describeProvider(p: CapabilityProvider): ProviderDescription {
@@ -498,68 +493,53 @@ export class Host extends EventEmitter implements HostApi {
 
   // ---------------------------------------------------------------- links
 
-  async putLink(input: Omit<LinkDefinition, 'id'>): Promise<LinkDefinition> {
-    const linkName = input.link_name || 'default';
-    for (const [field, v] of [['actor_id', input.actor_id], ['provider_id', input.provider_id], ['contract_id', input.contract_id]] as const) {
-      if (typeof v !== 'string' || v === '') throw new LinkError(`link definition field ${field} is empty`, 'give actor id, provider id and contract id');
+  async putLink(input: LinkInput): Promise<LinkPutResult> {
+    const link = normalizeLink(input);
+    const warnings: string[] = [];
+    const local = this.providers.get(link.provider_id, link.link_name);
+    const known = local?.linkValueKeys ?? this.opts.providerCatalog?.(link.provider_id)?.linkValueKeys;
+    if (known) warnings.push(...unknownValueWarnings(link.values, known, local?.name ?? this.opts.providerCatalog?.(link.provider_id)?.name ?? 'the provider'));
+    const existing = this.linkStore.get(link.id);
+    if (existing && sameLink(existing, link)) return { link: existing, status: this.linkStatus(existing), warnings };
+    if (local) {
+      if (local.contractId !== link.contract_id) {
+        throw new LinkError(`provider ${link.provider_id} (${local.name}) implements ${local.contractId}, not ${link.contract_id}`, `use contract id ${local.contractId}`);
+      }
+      // It runs here, so it checks the values now: a bad link is refused before it is stored.
+      try {
+        await local.putLink(link);
+      } catch (e) {
+        if (isStratusError(e)) throw e;
+        throw new LinkError(`provider ${local.name} rejected the link for ${link.actor_id}: ${errorText(e)}`);
+      }
+      this.delivery.accepted(local, link);
+    } else {
+      const other = this.providers.withId(link.provider_id)[0];
+      warnings.push(other
+        ? `provider ${link.provider_id} (${other.name}) runs here with link name '${other.linkName}', not '${link.link_name}': the link waits for a provider with link name '${link.link_name}'`
+        : `provider ${link.provider_id} is not running on this host: the link is stored and waits for it (status pending)`);
     }
-    const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(input.values ?? {})) {
-      if (typeof v !== 'string') throw new LinkError(`link value ${k} must be a string, got ${typeof v}`);
-      values[k] = v;
-    }
-    const pr = this.providers.get(providerKey(input.provider_id, linkName));
-    if (!pr) {
-      const other = [...this.providers.values()].find((r) => r.provider.id === input.provider_id);
-      throw new LinkError(
-        other
-          ? `provider ${input.provider_id} (${other.provider.name}) runs with link name '${other.provider.linkName}', not '${linkName}'`
-          : `provider ${input.provider_id} is not running on host ${this.id}, so a link to it cannot be checked`,
-        other ? `use --link-name ${other.provider.linkName}` : 'start the provider first, then put the link');
-    }
-    if (pr.provider.contractId !== input.contract_id) {
-      throw new LinkError(`provider ${input.provider_id} (${pr.provider.name}) implements ${pr.provider.contractId}, not ${input.contract_id}`,
-        `use contract id ${pr.provider.contractId}`);
-    }
-    const link: LinkDefinition = {
-      id: linkDefinitionId(input.actor_id, input.contract_id, linkName),
-      actor_id: input.actor_id,
-      provider_id: input.provider_id,
-      link_name: linkName,
-      contract_id: input.contract_id,
-      values,
-    };
-    const existing = this.linkTable.get(link.id);
-    if (existing && existing.provider_id === link.provider_id && sameValues(existing.values, link.values)) return existing;
     try {
-      await pr.provider.putLink(link);
+      await this.linkStore.put(link);
     } catch (e) {
-      if (isStratusError(e)) throw e;
-      throw new LinkError(`provider ${pr.provider.name} rejected the link for ${link.actor_id}: ${errorText(e)}`);
+      // not stored: take back what the provider was given
+      if (local) await (existing && existing.provider_id === local.id ? local.putLink(existing) : local.deleteLink(link)).catch(() => undefined);
+      throw e;
     }
-    if (existing && existing.provider_id !== link.provider_id) {
-      const old = [...this.providers.values()].find((r) => r.provider.id === existing.provider_id && r.provider.linkName === existing.link_name);
-      await old?.provider.deleteLink(existing).catch(() => undefined);
-    }
-    this.linkTable.set(link.id, link);
-    this.forgetRoutes();
-    this.emit('linkdef_set', { ...link });
-    return link;
+    return { link, status: this.linkStatus(link), warnings };
   }
 
   async deleteLink(actorId: string, contractId: string, linkName = 'default'): Promise<void> {
-    const id = linkDefinitionId(actorId, contractId, linkName);
-    const link = this.linkTable.get(id);
-    if (!link) return;
-    this.linkTable.delete(id);
-    this.forgetRoutes();
-    const pr = this.providers.get(providerKey(link.provider_id, link.link_name));
-    if (pr) await pr.provider.deleteLink(link);
-    this.emit('linkdef_deleted', { ...link });
+    const link = this.linkStore.find(actorId, contractId, linkName);
+    if (link) await this.linkStore.delete(link.id);
   }
 
-  links(): LinkDefinition[] {
-    return [...this.linkTable.values()];
+  links(): LinkView[] {
+    return this.linkStore.list().map((l) => ({ ...l, status: this.linkStatus(l) }));
+  }
+
+  linkStatus(link: LinkDefinition): LinkStatus {
+    return this.delivery.statusOf(link.id) ?? { state: 'pending' };
   }
 
   // ---------------------------------------------------------------- host
@@ -568,23 +548,38 @@ export class Host extends EventEmitter implements HostApi {
     return {
       hostId: this.id,
       uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
-      actors: [...this.actors.values()].map((r) => this.describe(r)),
-      providers: [...this.providers.values()].map((r) => this.describeProvider(r.provider)),
+      actors: [...this.actors.all()].map((r) => this.describe(r)),
+      providers: this.providers.all().map((p) => this.describeProvider(p)),
       links: this.links(),
     };
+  }
+
+  /**
+   * Stop taking new work and let what is in flight finish: providers stop accepting (an HTTP
+   * listener closes its socket and answers the requests it has), then every actor's calls in
+   * flight complete, bounded by `deadlineMs` (default the RPC timeout).
+   */
+  async drain(deadlineMs = this.rpcTimeoutMs): Promise<void> {
+    const until = new Promise<void>((r) => setTimeout(r, deadlineMs).unref());
+    const providersDone = Promise.all(this.providers.all().map((p) => p.drain?.(deadlineMs).catch((e) => this.log('warn', `provider ${p.name} did not drain cleanly: ${errorText(e)}`))));
+    const actorsDone = Promise.all([...this.actors.all()].map((r) => r.lanes.settled()));
+    await Promise.race([Promise.all([providersDone, actorsDone]), until]);
   }
 
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.actors.keys()].map((id) => this.stopActor(id).catch(() => undefined)));
-    for (const r of [...this.providers.values()]) {
-      await this.stopProvider(r.provider.id, r.provider.linkName).catch(() => undefined);
-    }
+    await this.drain();
+    await Promise.all([...this.actors.all()].map((r) => this.stopActor(r.routed.id).catch(() => undefined)));
+    for (const p of this.providers.all()) await this.stopProvider(p.id, p.linkName).catch(() => undefined);
+    this.unwatchLinks();
+    this.delivery.close();
+    await this.linkStore.close();
     await this.reserve.close();
+    await this.scope.close();
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new StratusError('BAD_REQUEST', `host ${this.id} is shut down`);
+    if (this.closed) throw notStartedError('BAD_REQUEST', `host ${this.id} is shut down`);
   }
 }

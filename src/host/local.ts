@@ -29,7 +29,9 @@ export interface CallOnceOptions extends LocalHostOptions {
 /** Start the actor on a fresh local host, call it once, shut everything down. */
 export async function callModuleOnce(opts: CallOnceOptions): Promise<{ actor: ActorDescription; reply: Uint8Array }> {
   const { module, operation, payload, imageRef, setup, ...hostOpts } = opts;
-  const host = createLocalHost(hostOpts);
+  // One call: on a code cache miss it runs on workers at once, with no ~1.5 s transform beside it
+  // that shutdown would stop anyway (`stratus up` fills the cache); on a hit, on the host thread.
+  const host = createLocalHost({ serveWhilePreparing: true, prepareMissing: false, ...hostOpts });
   try {
     const actor = await host.startActor(module, { imageRef });
     if (setup) await setup(host, actor);

@@ -1,11 +1,8 @@
 // Where a guest's __host_call goes, and whether it is allowed (reference §1.6). Pure: it only
 // reads a snapshot of the host's tables, so every rule is testable without wasm or workers.
-import type { LinkDefinition } from './types.js';
-import type { StratusErrorCode } from './errors.js';
-
-export const LOGGING = 'wasmcloud:builtin:logging';
-export const NUMBERGEN = 'wasmcloud:builtin:numbergen';
-export const BUILTINS: readonly string[] = [LOGGING, NUMBERGEN];
+import type { LinkDefinition } from '../core/wire.js';
+import type { StratusErrorCode } from '../core/errors.js';
+import { BUILTINS, signFlagFor } from '../core/contracts.js';
 
 /** Claims-derived facts about an actor the router needs. */
 export interface RoutedActor {
@@ -30,31 +27,20 @@ export type Route =
   | { kind: 'builtin'; contractId: string }
   | { kind: 'provider'; link: LinkDefinition }
   | { kind: 'actor'; target: RoutedActor }
-  | { kind: 'denied'; code: StratusErrorCode; message: string };
-
-/** Flag for `stratus claims sign` that grants a contract id (mirrors wash, reference §3.6). */
-export function signFlagFor(contractId: string): string {
-  switch (contractId) {
-    case 'wasmcloud:keyvalue': return '--keyvalue';
-    case 'wasmcloud:messaging': return '--msg';
-    case 'wasmcloud:httpserver': return '--http_server';
-    case 'wasmcloud:httpclient': return '--http_client';
-    case 'wasmcloud:blobstore': return '--blob_store';
-    case 'wasmcloud:builtin:logging': return '--logging';
-    case 'wasmcloud:eventstreams': return '--events';
-    default: return `--cap ${contractId}`;
-  }
-}
+  /** `message` is what the caller is told, in wasmCloud's words (no keys, no hints: actors put it
+   *  in HTTP bodies); `detail` is the full explanation with keys and the fix, for the log. */
+  | { kind: 'denied'; code: StratusErrorCode; message: string; detail: string };
 
 export function describeActor(a: { id: string; name: string }): string {
   return `${a.id} (${a.name})`;
 }
 
-export function missingClaim(actor: RoutedActor, contractId: string): Route {
+export function missingClaim(actor: RoutedActor, contractId: string): Route & { kind: 'denied' } {
   return {
     kind: 'denied',
     code: 'MISSING_CLAIM',
-    message: `Invocation not authorized: missing capability claim for ${contractId}: actor ${describeActor(actor)} is not signed with the ${contractId} capability; re-sign with \`stratus claims sign ${signFlagFor(contractId)}\``,
+    message: `Invocation not authorized: missing capability claim for ${contractId}`,
+    detail: `actor ${describeActor(actor)} is not signed with the ${contractId} capability; add "${contractId}" to the claims in its stratus.json and rebuild, or re-sign it with \`stratus claims sign ${signFlagFor(contractId)}\``,
   };
 }
 
@@ -84,14 +70,16 @@ export function routeHostCall(tables: RouteTables, caller: RoutedActor, binding:
       return {
         kind: 'denied',
         code: 'MISSING_LINK',
-        message: `Invocation not authorized: missing link definition for ${namespace} on ${linkName}: no link for ${caller.id} on ${namespace} link name '${linkName}'; create one with \`stratus ctl link put ${caller.id} <provider-id> ${namespace} --link-name ${linkName} [KEY=VALUE...]\``,
+        message: `Invocation not authorized: missing link definition for ${namespace} on ${linkName}`,
+        detail: `no link for actor ${describeActor(caller)} on ${namespace} link name '${linkName}'; create one with \`stratus ctl link put ${caller.id} <provider-id> ${namespace} --link-name ${linkName} [KEY=VALUE...]\``,
       };
     }
     if (!tables.providerRunning(link.provider_id, link.link_name)) {
       return {
         kind: 'denied',
         code: 'PROVIDER_NOT_RUNNING',
-        message: `provider ${link.provider_id} for ${namespace} (link name '${link.link_name}') is not running; start it (e.g. \`stratus up\` or \`stratus ctl start provider\`) — the link to actor ${caller.id} is in place`,
+        message: `Failed to perform RPC call: no provider is serving ${namespace} on link name ${link.link_name}`,
+        detail: `provider ${link.provider_id} for ${namespace} (link name '${link.link_name}') is not running; start it (e.g. \`stratus ctl start provider\`) — the link to actor ${describeActor(caller)} is in place`,
       };
     }
     return { kind: 'provider', link };
@@ -102,17 +90,28 @@ export function routeHostCall(tables: RouteTables, caller: RoutedActor, binding:
     // empty binding to a contract id: the caller meant a provider on the default link
     return routeHostCall(tables, caller, 'default', namespace);
   }
-  return {
-    kind: 'denied',
-    code: 'UNKNOWN_TARGET',
-    message: looksLikeActorKey(namespace)
-      ? `Could not identify suitable target for invocation: no actor with public key ${namespace} is running on this host; start it first`
-      : `Call alias not found: ${namespace}: no running actor is signed with call alias '${namespace}'; sign the target with \`stratus claims sign --call-alias ${namespace}\` and start it, or call it by public key`,
-  };
+  return looksLikeActorKey(namespace)
+    ? {
+      kind: 'denied',
+      code: 'UNKNOWN_TARGET',
+      message: 'Could not identify suitable target for invocation',
+      detail: `actor ${describeActor(caller)} called actor ${namespace}, which is not running; start it first`,
+    }
+    : {
+      kind: 'denied',
+      code: 'UNKNOWN_TARGET',
+      message: `Call alias not found: ${namespace} on default`,
+      detail: `actor ${describeActor(caller)} called '${namespace}', but no running actor is signed with that call alias; give the target \"call_alias\": \"${namespace}\" in its stratus.json and rebuild (or sign it with \`stratus claims sign --call-alias ${namespace}\`) and start it, or call it by public key`,
+    };
 }
 
 /** Provider → actor: the actor must hold a claim for the provider's contract (reference §4.4 step 7). */
-export function authorizeInbound(target: RoutedActor, originContractId: string): Route | undefined {
+export function authorizeInbound(target: RoutedActor, originContractId: string): (Route & { kind: 'denied' }) | undefined {
   if (originContractId === '' || target.caps.includes(originContractId)) return undefined;
-  return missingClaim(target, originContractId);
+  return {
+    kind: 'denied',
+    code: 'MISSING_CLAIM',
+    message: `Invocation source does not have the required capability claim ${originContractId}`,
+    detail: `actor ${describeActor(target)} is not signed with the ${originContractId} capability, so the ${originContractId} provider may not call it; add "${originContractId}" to its stratus.json claims and rebuild, or re-sign it with \`stratus claims sign ${signFlagFor(originContractId)}\``,
+  };
 }

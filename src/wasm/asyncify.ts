@@ -1,23 +1,15 @@
 // Binaryen's Asyncify transform, so an actor can suspend inside a synchronous import (`__host_call`)
 // while the host awaits a Promise (see src/abi/asyncify-runtime.ts). Binaryen takes ~1 s to load and
-// the transform itself is slow for real actors, so results are cached on disk by content hash.
-// The only I/O here is that cache (and reading binaryen's package.json for the cache key).
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+// the transform is slow for big actors (a 0.9 MB module with 100 k functions: 1.4-5 s), so the host
+// runs it on a worker thread (src/wasm/prepare-worker.ts) and caches the result (src/wasm/code-cache.ts).
+// An Asyncifier holds one loaded binaryen; it does no I/O beyond loading binaryen itself.
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type binaryenNs from 'binaryen';
 
 type Binaryen = typeof binaryenNs;
-
-export interface AsyncifyOptions {
-  /** Imports that may suspend, as "module.name" (e.g. 'wasmbus.__host_call'). */
-  imports: string[];
-  /** Cache directory; default defaultAsyncifyCacheDir(). */
-  cacheDir?: string;
-}
 
 /** The transform failed; the host should run the actor without Asyncify (on a worker thread). */
 export class AsyncifyError extends Error {
@@ -28,7 +20,7 @@ export class AsyncifyError extends Error {
 }
 
 /** Bump when the transform recipe changes (passes, features, levels) so old cache entries are not reused. */
-const TRANSFORM_VERSION = 1;
+export const TRANSFORM_VERSION = 1;
 /** Binaryen optimize level for asyncify's own cleanup, with no optimize pass after it: per-call cost was
  *  the same at every level (bench/asyncify.ts) while levels 1-3 took 5-10x longer to transform (+23%
  *  size at 0). Actor start time matters more: a cache miss pays the transform. */
@@ -41,98 +33,69 @@ export function defaultAsyncifyCacheDir(): string {
   return join(base, 'asyncify');
 }
 
-const stats = { transforms: 0, cacheHits: 0, cacheWriteErrors: 0, binaryenLoads: 0 };
-
-/** Counters for tests and diagnostics: `transforms` counts actual binaryen runs. */
-export function asyncifyStats(): Readonly<typeof stats> {
-  return { ...stats };
-}
-
-let binaryenPromise: Promise<Binaryen> | undefined;
-/** After a binaryen abort its instance is not trusted again; the next load gets a fresh one. */
-let freshInstances = 0;
-
-function loadBinaryen(): Promise<Binaryen> {
-  if (!binaryenPromise) {
-    stats.binaryenLoads++;
-    const p = freshInstances === 0
-      ? import('binaryen')
-      : import(`${import.meta.resolve('binaryen')}?instance=${freshInstances}`) as Promise<{ default: Binaryen }>;
-    binaryenPromise = p.then((m) => m.default);
-    binaryenPromise.catch(() => { binaryenPromise = undefined; });
-  }
-  return binaryenPromise;
-}
-
-let binaryenVersion: string | undefined;
-function getBinaryenVersion(): string {
-  if (binaryenVersion === undefined) {
-    const file = createRequire(import.meta.url).resolve('binaryen/package.json');
-    binaryenVersion = String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version);
-  }
-  return binaryenVersion;
-}
-
-function cacheKey(wasm: Uint8Array, imports: string[]): string {
-  const h = createHash('sha256');
-  h.update(`stratus-asyncify/${TRANSFORM_VERSION}/O${OPTIMIZE_LEVEL}/binaryen@${getBinaryenVersion()}/${imports.join(',')}\0`);
-  h.update(wasm);
-  return h.digest('hex');
-}
-
-/**
- * Return `wasm` with Asyncify applied for the given imports. Exports asyncify_start_unwind,
- * asyncify_stop_unwind, asyncify_start_rewind, asyncify_stop_rewind and asyncify_get_state are added.
- * Throws AsyncifyError when the module cannot be transformed.
- */
-export async function asyncifyModule(wasm: Uint8Array, opts: AsyncifyOptions): Promise<Uint8Array> {
-  const imports = [...new Set(opts.imports)].sort();
-  if (imports.length === 0) throw new AsyncifyError('asyncify: no imports given that may suspend');
-  for (const imp of imports) {
+/** The suspending imports, deduplicated and sorted (their order must not change a cache key). */
+export function normalizeImports(imports: readonly string[]): string[] {
+  const out = [...new Set(imports)].sort();
+  if (out.length === 0) throw new AsyncifyError('asyncify: no imports given that may suspend');
+  for (const imp of out) {
     if (!/^[^.,\s]+\.[^,\s]+$/.test(imp)) throw new AsyncifyError(`asyncify: import "${imp}" is not of the form module.name`);
   }
-  if (!WebAssembly.validate(wasm)) throw new AsyncifyError('asyncify: the input is not a valid WebAssembly module');
-
-  const dir = opts.cacheDir ?? defaultAsyncifyCacheDir();
-  const key = cacheKey(wasm, imports);
-  const file = join(dir, `${key}.wasm`);
-  const cached = await readCached(file);
-  if (cached) {
-    stats.cacheHits++;
-    return cached;
-  }
-
-  let b: Binaryen;
-  try {
-    b = await loadBinaryen();
-  } catch (e) {
-    throw new AsyncifyError(`asyncify: binaryen could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const out = transform(b, wasm, imports);
-  await writeCached(dir, file, out);
   return out;
 }
 
-async function readCached(file: string): Promise<Uint8Array | undefined> {
-  try {
-    const buf = await readFile(file);
-    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    return WebAssembly.validate(bytes) ? bytes : undefined; // corrupt entry: transform again and overwrite
-  } catch {
-    return undefined;
-  }
+/** What the output of a transform depends on besides the input and the imports (for cache keys). */
+export async function asyncifyRecipe(): Promise<string> {
+  const file = createRequire(import.meta.url).resolve('binaryen/package.json');
+  const version = String((JSON.parse(await readFile(file, 'utf8')) as { version?: unknown }).version);
+  return `asyncify/${TRANSFORM_VERSION}/O${OPTIMIZE_LEVEL}/binaryen@${version}`;
 }
 
-// tmp + rename so a concurrent reader never sees half a file; failures only cost a re-transform later.
-async function writeCached(dir: string, file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dir, `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
-  } catch {
-    stats.cacheWriteErrors++;
-    await unlink(tmp).catch(() => undefined);
+/**
+ * One binaryen instance, loaded on first use, and the transform. Not shared between threads: each
+ * preparation worker has its own (src/wasm/prepare-worker.ts), tests make their own.
+ */
+export class Asyncifier {
+  /** Actual binaryen runs and loads (tests check that a cache hit needs neither). */
+  readonly stats = { transforms: 0, binaryenLoads: 0 };
+  private binaryen: Promise<Binaryen> | undefined;
+  /** After a binaryen abort its instance is not trusted again; the next load gets a fresh one. */
+  private freshInstances = 0;
+
+  private load(): Promise<Binaryen> {
+    if (!this.binaryen) {
+      this.stats.binaryenLoads++;
+      const p = this.freshInstances === 0
+        ? import('binaryen')
+        : import(`${import.meta.resolve('binaryen')}?instance=${this.freshInstances}`) as Promise<{ default: Binaryen }>;
+      const loading = p.then((m) => m.default);
+      loading.catch(() => { if (this.binaryen === loading) this.binaryen = undefined; });
+      this.binaryen = loading;
+    }
+    return this.binaryen;
+  }
+
+  /**
+   * Return `wasm` with Asyncify applied for the given imports ("module.name"). Exports
+   * asyncify_start_unwind, asyncify_stop_unwind, asyncify_start_rewind, asyncify_stop_rewind and
+   * asyncify_get_state are added. Throws AsyncifyError when the module cannot be transformed.
+   */
+  async transform(wasm: Uint8Array, imports: readonly string[]): Promise<Uint8Array> {
+    const list = normalizeImports(imports);
+    if (!WebAssembly.validate(wasm)) throw new AsyncifyError('asyncify: the input is not a valid WebAssembly module');
+    let b: Binaryen;
+    try {
+      b = await this.load();
+    } catch (e) {
+      throw new AsyncifyError(`asyncify: binaryen could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.stats.transforms++;
+    const r = transform(b, wasm, list);
+    if (r.aborted) {
+      this.binaryen = undefined;
+      this.freshInstances++;
+    }
+    if (r.error) throw r.error;
+    return r.out!;
   }
 }
 
@@ -144,8 +107,7 @@ function features(b: Binaryen): number {
     | F.Multivalue | F.ReferenceTypes | F.SIMD128;
 }
 
-function transform(b: Binaryen, wasm: Uint8Array, imports: string[]): Uint8Array {
-  stats.transforms++;
+function transform(b: Binaryen, wasm: Uint8Array, imports: string[]): { out?: Uint8Array; error?: AsyncifyError; aborted: boolean } {
   // Binaryen settings are process-global and may be shared with AssemblyScript: restore them afterwards.
   const saved = { opt: b.getOptimizeLevel(), shrink: b.getShrinkLevel(), arg: b.getPassArgument('asyncify-imports') };
   let mod: ReturnType<Binaryen['readBinary']> | undefined;
@@ -170,15 +132,12 @@ function transform(b: Binaryen, wasm: Uint8Array, imports: string[]): Uint8Array
   b.setPassArgument('asyncify-imports', saved.arg);
 
   if (!captured.ok) {
-    if (isAbort(captured.error)) {
-      binaryenPromise = undefined;
-      freshInstances++;
-    }
-    throw new AsyncifyError(`asyncify: binaryen could not transform the module: ${describe(b, captured.error, captured.output)}`);
+    const error = new AsyncifyError(`asyncify: binaryen could not transform the module: ${describe(b, captured.error, captured.output)}`);
+    return { error, aborted: isAbort(captured.error) };
   }
   const out = new Uint8Array(captured.value); // own copy, independent of binaryen's heap
-  if (!WebAssembly.validate(out)) throw new AsyncifyError('asyncify: binaryen produced an invalid module');
-  return out;
+  if (!WebAssembly.validate(out)) return { error: new AsyncifyError('asyncify: binaryen produced an invalid module'), aborted: false };
+  return { out, aborted: false };
 }
 
 type Captured<T> = { ok: true; value: T; output: string } | { ok: false; error: unknown; output: string };

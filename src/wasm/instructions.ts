@@ -17,7 +17,7 @@ export class DecodeError extends Error {
 
 export const OP = {
   block: 0x02, loop: 0x03, if: 0x04, try: 0x06, end: 0x0b, call: 0x10, return_call: 0x12,
-  delegate: 0x18, try_table: 0x1f, ref_func: 0xd2,
+  delegate: 0x18, try_table: 0x1f, memory_grow: 0x40, i32_const: 0x41, ref_func: 0xd2,
 } as const;
 
 const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;

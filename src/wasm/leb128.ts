@@ -1,5 +1,5 @@
 // LEB128 integers as the wasm binary format uses them.
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
 
 /** Minimal unsigned LEB128 encoding (the form wascap's hash rule re-emits, reference §3.3). */
 export function encodeULEB(value: number): Uint8Array {

@@ -2,7 +2,7 @@
 // so the engine itself refuses `memory.grow` past the limit (no polling, no worker needed).
 // Only *defined* memories are rewritten; an imported memory is created by the host, which sets its own maximum.
 // Run this after claims verification: it changes the bytes, so the module hash no longer matches.
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
 import { concat } from './custom-sections.js';
 import { encodeULEB } from './leb128.js';
 import { invalid, Reader, readSections, SECTION, WASM_HEADER, type Limits } from './sections.js';

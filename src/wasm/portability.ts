@@ -1,7 +1,7 @@
 // Portability inspector: can this module run on any wasmCloud host (and on Stratus)?
 // Classifies every import into the ABI families of reference §1, explains foreign ones and says how to fix the build.
 // Pure: bytes in, report out. The runtime uses assertPortable() so refusals carry the same explanation.
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
 import {
   OPTIONAL_EXPORTS, REQUIRED_EXPORTS, SUPPORTED_WASI, WASI_MODULE, WASMBUS_FUNCTIONS, WASMBUS_MODULES,
 } from './abi.js';

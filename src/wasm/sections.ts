@@ -2,7 +2,7 @@
 // the section layout (for hashing/stripping claims), imports with their function types (portability),
 // exports (required entry points), and memory limits (per-actor ceilings).
 // Pure: bytes in, plain objects out. Malformed input -> StratusError('INVALID_MODULE', '... at byte offset N').
-import { StratusError } from '../host/errors.js';
+import { StratusError } from '../core/errors.js';
 import { readULEB } from './leb128.js';
 
 export const WASM_HEADER = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);

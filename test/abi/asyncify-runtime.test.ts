@@ -1,19 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AsyncifyRuntime, ASYNCIFY_REGION_BYTES } from '../../src/abi/asyncify-runtime.js';
 import { GuestAbi, type HostCallResult } from '../../src/abi/guest.js';
-import { compileProject, loadConfig } from '../../src/build/index.js';
+import { compileProject, loadConfig } from '../../src/toolchain/index.js';
 import { decode, encode } from '../../src/codec/msgpack.js';
 import { decodeHttpResponse, encodeHttpRequest } from '../../src/providers/httpserver/codec.js';
-import { asyncifyModule } from '../../src/wasm/asyncify.js';
+import { Asyncifier } from '../../src/wasm/asyncify.js';
 import { compileWat } from '../support/wat.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
-const cacheDir = mkdtempSync(join(tmpdir(), 'stratus-asyncify-rt-'));
+const asyncifier = new Asyncifier();
 
 // `run` keeps locals live across the import inside a loop and a nested frame ($inner), writes memory,
 // and its result depends on every value the import returned. `tail` keeps a value where the borrowed
@@ -66,7 +64,7 @@ let plain: Uint8Array | undefined;
 let asyncified: Uint8Array | undefined;
 async function modules(): Promise<{ plain: Uint8Array; asyncified: Uint8Array }> {
   plain ??= await compileWat(WAT, 'sleep.wat', { validate: true, debugNames: false });
-  asyncified ??= await asyncifyModule(plain, { imports: ['env.sleep_value'], cacheDir });
+  asyncified ??= await asyncifier.transform(plain, ['env.sleep_value']);
   return { plain, asyncified };
 }
 
@@ -238,7 +236,7 @@ test('an async import outside call() is refused', async () => {
 test('constructor rejects a module that was not asyncified', async () => {
   const { plain } = await modules();
   const inst = new WebAssembly.Instance(new WebAssembly.Module(plain), { env: { sleep_value: (x: number) => x } });
-  assert.throws(() => new AsyncifyRuntime(inst.exports), /asyncify_start_unwind.*asyncifyModule/);
+  assert.throws(() => new AsyncifyRuntime(inst.exports), /asyncify_start_unwind.*Asyncifier\.transform/);
 });
 
 // --- the real AssemblyScript kvcounter through GuestAbi, with __host_call answered asynchronously ---
@@ -307,7 +305,7 @@ function kvcounterInstance(bytes: Uint8Array, async: boolean) {
 test('kvcounter (AssemblyScript) suspends in __host_call and answers {"counter": 1} then 2', async () => {
   const dir = join(repo, 'examples/kvcounter');
   const wasm = (await compileProject(dir, loadConfig(dir))).wasm;
-  const bytes = await asyncifyModule(wasm, { imports: ['wasmbus.__host_call', 'wapc.__host_call'], cacheDir });
+  const bytes = await asyncifier.transform(wasm, ['wasmbus.__host_call', 'wapc.__host_call']);
 
   const a = kvcounterInstance(bytes, true);
   const s = kvcounterInstance(bytes, false);

@@ -104,3 +104,91 @@ test('WASI shim: errno values, empty args/env, proc_exit', () => {
   assert.equal(wasi.fd_prestat_get!(3, 0), ERRNO.BADF);
   assert.throws(() => wasi.proc_exit!(2), (e) => e instanceof ProcExit && e.exitCode === 2);
 });
+
+// Size caps on what the host copies out of a guest: a guest answering 60 MiB used to be copied
+// whole (0.67 s on the host thread, RSS up to 715 MB), and so was any host-call payload.
+const MiB = 1024 * 1024;
+
+/** An actor answering `len` bytes from offset 0 of a memory of `pages` pages (len = the payload's first u32). */
+const bigAnswer = (pages: number) => wat2wasm(`(module ;;@wasmbus
+  (memory (export "memory") ${pages})
+  (func (export "__guest_call") (param $ol i32) (param $pl i32) (result i32)
+    (call $guest_request (i32.const 0) (i32.const 64))
+    (call $guest_response (i32.const 0) (i32.load (i32.const 64)))
+    (i32.const 1)))`);
+const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
+
+test('a response over the limit is refused before it is copied, with the sizes and what to do', async () => {
+  const { abi, call } = await load(await bigAnswer(970)); // 60.6 MiB of memory
+  abi.label = 'MABC (big)';
+  const r = abi.invoke(call, 'HttpServer.HandleRequest', u32(60 * MiB));
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.error : '', /^actor MABC \(big\) answered HttpServer\.HandleRequest with 60\.0 MiB, over the limit of 16\.0 MiB for one response/);
+  assert.match(!r.ok ? r.error : '', /max_response_len/);
+  // the same instance answers the next call, and a response at the limit passes
+  const ok = abi.invoke(call, 'HttpServer.HandleRequest', u32(16 * MiB));
+  assert.ok(ok.ok && ok.data.length === 16 * MiB);
+});
+
+test('the limit is checked before the bounds: a length past the end of memory reads as too large, not as a trap', async () => {
+  const { abi, call } = await load(await bigAnswer(1));
+  const r = abi.invoke(call, 'Op', u32(60 * MiB));
+  assert.ok(!r.ok && /with 60\.0 MiB, over the limit of 16\.0 MiB/.test(r.error), r.ok ? `answered ${r.data.length} bytes` : r.error);
+});
+
+test('the response limit can be set per call, without changing the next call', async () => {
+  const { abi, call } = await load(await bigAnswer(2));
+  const small = abi.invoke(call, 'Op', u32(2000), 1000);
+  assert.ok(!small.ok && /answered Op with 2000 bytes, over the limit of 1000 bytes/.test(small.error), small.ok ? `answered ${small.data.length} bytes` : small.error);
+  const r = abi.invoke(call, 'Op', u32(2000));
+  assert.ok(r.ok && r.data.length === 2000);
+  // the split begin()/finish() form used by the inline lane takes it too
+  abi.begin('Op', u32(1500), 1024);
+  const rc = call(abi.opLength, 4);
+  const split = abi.finish(rc, 'Op');
+  abi.end();
+  assert.ok(!split.ok && /1500 bytes, over the limit of 1024 bytes/.test(split.error));
+});
+
+test('a host call payload over the limit fails that host call (0) without copying or calling the host', async () => {
+  const seen: number[] = [];
+  const { abi, call } = await load(await fixture('hostcall'), (_b, _n, _o, p) => { seen.push(p.length); return { ok: true, data: utf8('fine') }; });
+  abi.label = 'MABC (caller)';
+  abi.maxHostCallBytes = 1000;
+  const r = abi.invoke(call, 'Run', hostCallPayload('default', 'wasmcloud:keyvalue', 'KeyValue.Set', new Uint8Array(1001)));
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.error : '', /^actor MABC \(caller\) called wasmcloud:keyvalue KeyValue\.Set with a payload of 1001 bytes, over the limit of 1000 bytes/);
+  assert.deepEqual(seen, [], 'the host was not called');
+  const ok = abi.invoke(call, 'Run', hostCallPayload('default', 'wasmcloud:keyvalue', 'KeyValue.Set', new Uint8Array(1000)));
+  assert.ok(ok.ok && text(ok.data) === 'fine');
+  assert.deepEqual(seen, [1000]);
+});
+
+test('the default limits are 16 MiB for responses and host call payloads', async () => {
+  const { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_HOST_CALL_BYTES } = await import('../../src/abi/guest.js');
+  assert.equal(DEFAULT_MAX_RESPONSE_BYTES, 16 * MiB);
+  assert.equal(DEFAULT_MAX_HOST_CALL_BYTES, 16 * MiB);
+  const { abi } = await load(await bigAnswer(1));
+  assert.equal(abi.maxHostCallBytes, 16 * MiB);
+});
+
+test('a huge guest error or log line is cut to its first 64 KiB, with its full size said', async () => {
+  const logs: string[] = [];
+  const abi = new GuestAbi(() => ({ ok: false, error: 'none' }), (t) => logs.push(t));
+  const table = abi.imports();
+  const inst = new WebAssembly.Instance(await WebAssembly.compile(await wat2wasm(`(module ;;@wasmbus
+    (import "wasmbus" "__console_log" (func $log (param i32 i32)))
+    (memory (export "memory") 64)
+    (func (export "__guest_call") (param i32 i32) (result i32)
+      (memory.fill (i32.const 0) (i32.const 120) (i32.const 0x300000))
+      (call $log (i32.const 0) (i32.const 0x300000))
+      (call $guest_error (i32.const 0) (i32.const 0x300000))
+      (i32.const 0)))`)), { wasmbus: table, wapc: table } as unknown as WebAssembly.Imports);
+  abi.bindMemory(inst.exports.memory as WebAssembly.Memory);
+  const r = abi.invoke(inst.exports.__guest_call as (a: number, b: number) => number, 'Op', new Uint8Array(0));
+  assert.ok(!r.ok);
+  assert.ok(r.error.startsWith('x'.repeat(64 * 1024)) && r.error.length < 64 * 1024 + 100, `${r.error.length} chars`);
+  assert.match(r.error, /\.\.\. \(3\.0 MiB in all\)$/);
+  assert.equal(logs.length, 1);
+  assert.match(logs[0]!, /^x{65536}\.\.\. \(3\.0 MiB in all\)$/);
+});

@@ -1,3 +1,4 @@
+// tier: full — runs the stratus CLI as processes
 // CLI tests: spawn the real `bin/stratus.js` with STRATUS_HOME in a temp dir.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -111,8 +112,8 @@ test('claims sign: usage and input errors have distinct exit codes', async () =>
   assert.equal(stratus(['claims', 'sign', input, '-n', 'x', '--expires', 'soon']).code, 2);
   assert.equal(stratus(['claims', 'sign', input, '-n', 'x', '--call-alias', 'Not Valid']).code, 2);
   const missing = stratus(['claims', 'sign', join(work, 'nope.wasm'), '-n', 'x']);
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /no such file/);
+  assert.equal(missing.code, 2); // a path that names no file is a wrong argument
+  assert.match(missing.stderr, /no such file\n  hint: give the path of/);
   const notWasm = join(work, 'notwasm.wasm');
   writeFileSync(notWasm, 'hello');
   const bad = stratus(['claims', 'sign', notWasm, '-n', 'x', '-o', 'json']);
@@ -164,7 +165,7 @@ test('claims inspect: valid -> 0 with summary; unsigned, expired, tampered -> 3 
   assert.equal(JSON.parse(r.stdout).reason.code, 'HASH_MISMATCH');
 });
 
-test('inspect: portable -> 0, not portable -> 3 with explanation, unreadable -> 1, json shape', async () => {
+test('inspect: portable -> 0, not portable -> 3 with explanation, missing file -> 2, json shape', async () => {
   const good = await writeActor('good.wasm');
   let r = stratus(['inspect', good]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -193,7 +194,7 @@ test('inspect: portable -> 0, not portable -> 3 with explanation, unreadable -> 
   assert.equal(JSON.parse(r.stdout).claims.name, 'good');
 
   r = stratus(['inspect', join(work, 'missing.wasm')]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.match(r.stderr, /cannot read .*missing\.wasm: no such file/);
   const txt = join(work, 'readme.txt');
   writeFileSync(txt, 'not wasm at all');

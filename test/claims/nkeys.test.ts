@@ -7,7 +7,7 @@ import {
   createKeyPair, decodePublicKey, decodeSeed, encodePublicKey, encodeSeed, fromRawSeed, fromSeed, isPublicKey,
   KEY_KINDS, publicKeyFromSeed, sign, verify, type KeyKind,
 } from '../../src/claims/nkeys.js';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 
 const enc = new TextEncoder();
 const LETTER: Record<KeyKind, string> = { account: 'A', cluster: 'C', module: 'M', server: 'N', operator: 'O', user: 'U', service: 'V' };

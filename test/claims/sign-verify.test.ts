@@ -9,7 +9,7 @@ import { signActor, signActorModule } from '../../src/claims/sign.js';
 import { formatClaimsSummary, inspectModuleClaims } from '../../src/claims/summary.js';
 import type { ActorClaims } from '../../src/claims/types.js';
 import { readActorClaims, verifyActorModule } from '../../src/claims/verify.js';
-import { isStratusError, type StratusErrorCode } from '../../src/host/errors.js';
+import { isStratusError, type StratusErrorCode } from '../../src/core/errors.js';
 import { appendCustomSection, findCustomSection, readJwtSection, stripCustomSections } from '../../src/wasm/custom-sections.js';
 import { readSections, SECTION } from '../../src/wasm/sections.js';
 import { actorModule, echoImports, findBytes } from './fixtures.js';

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode as oracleDecode, encode as oracleEncode } from '@msgpack/msgpack';
 import { parseSmithy, SmithyError } from '../../src/codegen/smithy.js';
+import { generateTypeScript } from '../../src/codegen/typescript.js';
+import { own, required } from '../../src/codec/interfaces/runtime.js';
 import { generateBuiltins, generateInterface, packageRoot } from '../../src/codegen/generate.js';
 import { KeyValueCodec, dispatchKeyValue, type KeyValueHandlers } from '../../src/codec/interfaces/keyvalue.js';
 import { decodeHttpRequest, decodeHttpResponse, encodeHttpResponse, encodeHttpRequest } from '../../src/codec/interfaces/httpserver.js';
@@ -107,13 +109,45 @@ test('TS codecs: scalars bare, empty payload for no-input ops, tolerant decoding
   assert.equal(hex(NumberGenCodec.RandomInRange.encodeInput({ min: 0, max: 100 })), '82a36d696e00a36d617864');
   assert.equal(hex(LoggingCodec.WriteLog.encodeInput({ level: 'debug', text: 'a debug!' })), '82a56c6576656ca56465627567a474657874a86120646562756721');
   for (const wire of ['01', 'cc01', 'd200000001', 'd30000000000000001', 'cf0000000000000001']) assert.equal(KeyValueCodec.Increment.decodeOutput(fromHex(wire)), 1, wire);
-  assert.throws(() => KeyValueCodec.Increment.decodeOutput(fromHex('cb4012000000000000')), /invalid type: floating point `4.5`, expected an integer/);
+  assert.throws(() => KeyValueCodec.Increment.decodeOutput(fromHex('cb4012000000000000')), /^CodecError: KeyValue\.Increment output: expected an integer, got float 4\.5$/);
   assert.throws(() => KeyValueCodec.ListAdd.decodeOutput(fromHex('ff')), /out of range/);
   const req = decodeHttpRequest(oracleEncode({ method: 'GET', path: '/', queryString: '', header: { a: ['1', '2'] }, body: 'text body', extra: 1 }));
   assert.equal(Buffer.from(req.body).toString(), 'text body');
   assert.deepEqual(req.header, { a: ['1', '2'] });
   assert.equal(decodeHttpRequest(oracleEncode({ method: 'GET', path: '/', queryString: '', header: {}, body: null })).body.length, 0);
-  assert.throws(() => decodeHttpRequest(oracleEncode({ method: 'GET', path: '/', queryString: '', body: new Uint8Array(0) })), /missing field `header`/);
+  assert.throws(() => decodeHttpRequest(oracleEncode({ method: 'GET', path: '/', queryString: '', body: new Uint8Array(0) })), /HttpRequest: missing field "header"/);
+  assert.throws(() => decodeHttpRequest(oracleEncode({ method: 'GET', path: '/', queryString: '', header: { a: 'x' }, body: null })), /HttpRequest\.header\.a: expected an array of strings, got string "x"/);
+  // strings may come as bin (serde's String reads bytes too)
+  assert.equal(KeyValueCodec.Get.decodeInput(oracleEncode(new TextEncoder().encode('k'))), 'k');
+  // a field is an own key of the map, never something every object inherits
+  assert.throws(() => required({}, 'constructor', 'X'), /X: missing field "constructor"/);
+  assert.equal(own({}, 'toString'), undefined);
+});
+
+test('@default: a missing or nil member decodes as its default; the trait is checked against the type', () => {
+  const set = KeyValueCodec.Set.decodeInput(oracleEncode({ key: 'k', value: 'v' }));
+  assert.deepEqual(set, { key: 'k', value: 'v', expires: 0 });
+  assert.deepEqual(KeyValueCodec.Set.decodeInput(oracleEncode({ key: 'k', value: 'v', expires: null })), { key: 'k', value: 'v', expires: 0 });
+  assert.deepEqual(KeyValueCodec.Set.decodeInput(oracleEncode({ key: 'k', value: 'v', expires: 9 })), { key: 'k', value: 'v', expires: 9 });
+  assert.throws(() => KeyValueCodec.Set.decodeInput(oracleEncode({ key: 'k', value: 'v', expires: -1 })), /SetRequest\.expires: -1 is out of range/);
+  assert.deepEqual(LoggingCodec.WriteLog.decodeInput(oracleEncode({ text: 't' })), { level: 'debug', text: 't' });
+  const res = decodeHttpResponse(oracleEncode({ statusCode: 204 }));
+  assert.deepEqual([res.statusCode, res.header, res.body.length], [204, {}, 0]);
+  assert.throws(() => decodeHttpResponse(oracleEncode({ header: {} })), /HttpResponse: missing field "statusCode"/);
+  // the encoders still write every member (wire bytes unchanged)
+  assert.equal(hex(KeyValueCodec.Set.encodeInput(set)), hex(oracleEncode({ key: 'k', value: 'v', expires: 0 })));
+
+  const model = (member: string) => `namespace a\nstructure S {\n${member}\n}`;
+  const m = parseSmithy(model('@required @default(5) n: U32'), 'd.smithy');
+  const s = m.shapes.get('S');
+  assert.ok(s && s.kind === 'structure');
+  assert.equal(s.members[0]!.default, 5);
+  assert.throws(() => parseSmithy(model('@default(5) n: U32'), 'd.smithy'), /d\.smithy:3: member "n": @default needs @required/);
+  assert.throws(() => parseSmithy(model('@required @default(["x"]) n: U32'), 'd.smithy'), /@default takes a string, number, boolean, \[\] or \{\}/);
+  for (const [member, type] of [['@required @default("x") n: U32', 'U32'], ['@required @default(-1) n: U32', 'U32'], ['@required @default("x") b: Blob', 'Blob'], ['@required @default(1) s: String', 'String']]) {
+    assert.throws(() => generateTypeScript(parseSmithy(model(member), 'd.smithy'), { runtimeImport: './runtime.js', sourceLabel: 'd.smithy' }),
+      new RegExp(`d\\.smithy: S\\.\\w+: @default\\(.*\\) does not fit type ${type}`), member);
+  }
 });
 
 test('TS codecs omit absent optional fields and read TinyGo-style empty optionals', () => {
@@ -144,6 +178,7 @@ test('stratus gen output for a user interface compiles to both ends (AS sender/r
   assert.match(as, /export class MessageSubscriberReceiver/);
   assert.match(as, /registerHandler\("MessageSubscriber\.HandleMessage"/);
   const ts = readFileSync(g.typeScript!.path, 'utf8');
-  assert.match(ts, /from "stratus\/dist\/src\/codec\/interfaces\/runtime\.js"/);
+  // this installation's runtime, by a path tsc and Node both resolve (package exports refuse deep imports)
+  assert.ok(ts.includes(`from ${JSON.stringify(join(ROOT, 'dist', 'src', 'codec', 'interfaces', 'runtime.js'))}`), ts.slice(0, 400));
   assert.match(ts, /export async function dispatchMessaging/);
 });

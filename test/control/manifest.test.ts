@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifest, type ManifestContext } from '../../src/control/manifest.js';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 
 const ctx: ManifestContext = {
   baseDir: '/apps/demo',
@@ -44,7 +44,7 @@ function problems(text: string): string {
   try {
     parseManifest(text, ctx, 'manifest app.yaml');
   } catch (e) {
-    assert.ok(isStratusError(e, 'BAD_REQUEST'));
+    assert.ok(isStratusError(e, 'INVALID_MANIFEST'));
     return e.message;
   }
   assert.fail('manifest was accepted');
@@ -65,7 +65,7 @@ spec:
     - { actor: ghost, provider: httpserver }
 `);
   assert.match(msg, /^manifest app\.yaml is invalid/);
-  assert.match(msg, /spec\.actors\[0\]: unknown field "replicas"/);
+  assert.match(msg, /line 7: spec\.actors\[0\]\.replicas: unknown field "replicas"/);
   assert.match(msg, /spec\.actors\[0\]\.path: \/apps\/demo\/nope\.wasm does not exist/);
   assert.match(msg, /spec\.actors\[1\]\.path: .*notes\.txt is not a \.wasm file/);
   assert.match(msg, /spec\.providers\[0\]\.name: unknown provider "blobstore" \(built-in providers: httpserver, keyvalue\)/);

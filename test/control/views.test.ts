@@ -7,8 +7,8 @@ import { friendlyName, httpEndpoint, inventoryView, uptimeHuman } from '../../sr
 import { renderTable } from '../../src/control/table.js';
 import { loadState, sameLink, StateStore } from '../../src/control/state-store.js';
 import { statusFor } from '../../src/control/server.js';
-import { isStratusError } from '../../src/host/errors.js';
-import type { LinkDefinition } from '../../src/host/types.js';
+import { isStratusError } from '../../src/core/errors.js';
+import type { LinkDefinition } from '../../src/core/wire.js';
 
 const link = (contract_id: string, values: Record<string, string>): LinkDefinition =>
   ({ id: 'X', actor_id: 'MA', provider_id: 'VP', link_name: 'default', contract_id, values });
@@ -54,13 +54,14 @@ test('state store writes atomically, reloads, and reports a corrupt file clearly
   const dir = mkdtempSync(join(tmpdir(), 'st-state-'));
   try {
     const file = join(dir, 'data', 'host-state.json');
-    assert.deepEqual(loadState(file).actors, []);
+    assert.equal(loadState(file).actors, undefined); // actors live in the journal (actor-journal.test.ts)
+    assert.deepEqual(new StateStore(file).actors(), []);
     const s = new StateStore(file);
-    s.update((st) => { st.links.push({ actor_id: 'MA', provider_id: 'VP', link_name: 'default', contract_id: 'c', values: { k: 'v' } }); });
-    assert.deepEqual(new StateStore(file).get().links[0].values, { k: 'v' });
+    s.update((st) => { st.providers.push({ name: 'keyvalue', linkName: 'default' }); });
+    assert.deepEqual(new StateStore(file).get().providers, [{ name: 'keyvalue', linkName: 'default' }]);
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).version, 1);
-    assert.ok(sameLink(s.get().links[0], { actor_id: 'MA', contract_id: 'c', link_name: 'default' }));
-    assert.ok(!sameLink(s.get().links[0], { actor_id: 'MA', contract_id: 'c', link_name: 'other' }));
+    assert.ok(sameLink({ actor_id: 'MA', contract_id: 'c', link_name: 'default' }, { actor_id: 'MA', contract_id: 'c', link_name: 'default' }));
+    assert.ok(!sameLink({ actor_id: 'MA', contract_id: 'c', link_name: 'default' }, { actor_id: 'MA', contract_id: 'c', link_name: 'other' }));
     writeFileSync(file, '{ not json');
     assert.throws(() => loadState(file), (e) => isStratusError(e) && /host state file .* is not valid JSON/.test(e.message) && /delete the file/.test(e.message));
   } finally {
@@ -68,25 +69,3 @@ test('state store writes atomically, reloads, and reports a corrupt file clearly
   }
 });
 
-test('build cache: a project is rebuilt only when its module is missing or older than a source file', async () => {
-  const { cpSync, utimesSync, statSync } = await import('node:fs');
-  const { buildIfStale } = await import('../../src/control/build-cache.js');
-  const { REPO } = await import('../e2e/support.js');
-  const dir = mkdtempSync(join(tmpdir(), 'st-bc-'));
-  const savedHome = process.env.STRATUS_HOME;
-  process.env.STRATUS_HOME = join(dir, '.home'); // signing keys go here, not into ~/.stratus
-  try {
-    cpSync(join(REPO, 'examples/kvcounter'), dir, { recursive: true, filter: (p) => !p.includes('/build') });
-    const first = await buildIfStale(dir);
-    assert.equal(first.built, true);
-    const second = await buildIfStale(dir);
-    assert.deepEqual(second, { wasmPath: first.wasmPath, built: false });
-    // touch a source file into the future: stale -> rebuilt
-    const future = new Date(statSync(first.wasmPath).mtimeMs + 60_000);
-    utimesSync(join(dir, 'assembly/index.ts'), future, future);
-    assert.equal((await buildIfStale(dir)).built, true);
-  } finally {
-    if (savedHome === undefined) delete process.env.STRATUS_HOME; else process.env.STRATUS_HOME = savedHome;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});

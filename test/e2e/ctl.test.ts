@@ -1,3 +1,4 @@
+// tier: full — runs host processes (stratus up) and the CLI
 // `stratus up --detached`, `stratus ctl ...`, `stratus app ...` and `stratus down` as a user runs
 // them: separate `node bin/stratus.js` processes against a temp STRATUS_HOME.
 import { test } from 'node:test';
@@ -47,7 +48,7 @@ test('detached host driven by ctl: providers, actor, links, scale, claims, call-
     const hostId = json(up).id as string;
     assert.match(hostId, /^N[A-Z2-7]{55}$/);
     const twice = await run('up', '--detached');
-    assert.equal(twice.code, 1);
+    assert.equal(twice.code, 2); // used wrongly: stop the running host first, or use another STRATUS_HOME
     assert.match(twice.stderr, /already running/);
 
     const hosts = json(await run('ctl', 'get', 'hosts', '-o', 'json'));
@@ -59,7 +60,7 @@ test('detached host driven by ctl: providers, actor, links, scale, claims, call-
     const kv = json(await run('ctl', 'start', 'provider', 'keyvalue', '-o', 'json'));
     assert.equal(kv.contractId, 'wasmcloud:keyvalue');
     const dup = await run('ctl', 'start', 'provider', 'keyvalue');
-    assert.equal(dup.code, 1);
+    assert.equal(dup.code, 2); // BAD_REQUEST: use another --link-name
     assert.match(dup.stderr, /already running with link name "default"/);
 
     const actor = json(await run('ctl', 'start', 'actor', await signedKvcounter(home.dir), '-o', 'json'));
@@ -181,7 +182,7 @@ spec:
     assert.equal(json(await run('ctl', 'link', 'query', '-o', 'json')).links.length, 0);
     assert.deepEqual(json(await run('app', 'list', '-o', 'json')).apps, []);
     const again = await run('app', 'undeploy', 'counter');
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 2); // BAD_REQUEST: the name argument names no deployed application
     assert.match(again.stderr, /no application named "counter"/);
 
     // A deploy that fails part-way (port taken by another program) says so and can be undeployed.

@@ -1,3 +1,4 @@
+// tier: full — runs host processes (stratus up) and the CLI
 // Persistence across a real host restart: `stratus up` (child process), count, `stratus down`,
 // `stratus up` again without a manifest: actors, providers, links, apps and the counter survive.
 import { test } from 'node:test';

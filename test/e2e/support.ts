@@ -5,11 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileProject, loadConfig } from '../../src/build/index.js';
+import { compileProject, loadConfig } from '../../src/toolchain/index.js';
 import { signActorModule } from '../../src/claims/sign.js';
 import { controlRequest } from '../../src/control/client.js';
 import type { HostView } from '../../src/control/views.js';
 
+import { freePort } from '../support/servers.js';
 export { freePort, startRedis, type RunningServer } from '../support/servers.js';
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -138,4 +139,19 @@ export async function get(url: string): Promise<{ status: number; body: string }
 export function counterOf(body: string): number {
   const v = JSON.parse(body) as { counter: number };
   return v.counter;
+}
+
+/**
+ * Through a running host's control socket: start the keyvalue and httpserver providers and the
+ * kvcounter example, and link them (keyvalue with `kvValues`, HTTP on a free port). Returns the port.
+ */
+export async function deployKvcounter(socket: string, home: string, kvValues: Record<string, string>): Promise<{ port: number; actorId: string }> {
+  const req = <T>(m: string, p: string, b?: unknown) => controlRequest<T>(m, p, b, socket);
+  const kv = await req<{ id: string; contractId: string }>('POST', '/v1/providers', { name: 'keyvalue' });
+  const http = await req<{ id: string; contractId: string }>('POST', '/v1/providers', { name: 'httpserver' });
+  const actor = await req<{ id: string }>('POST', '/v1/actors', { path: await signedKvcounter(home) });
+  const port = await freePort();
+  await req('PUT', '/v1/links', { actor_id: actor.id, provider_id: kv.id, contract_id: kv.contractId, values: kvValues });
+  await req('PUT', '/v1/links', { actor_id: actor.id, provider_id: http.id, contract_id: http.contractId, values: { port: String(port) } });
+  return { port, actorId: actor.id };
 }

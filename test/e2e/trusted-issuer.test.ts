@@ -1,3 +1,4 @@
+// tier: full — runs host processes (stratus up) and the CLI
 // `stratus up --trusted-issuer`: only actors signed by the listed accounts start; others are
 // refused with a clear error, and the host keeps serving the trusted ones.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// tier: full — runs host processes (stratus up) and the CLI
 // The seed walkthrough end to end: `stratus up --manifest` with the AssemblyScript kvcounter built
 // from source, then curl-like GETs over real HTTP: {"counter": 1}, {"counter": 2}; counter
 // exactness under concurrency; default (lmdb) and Redis backends.

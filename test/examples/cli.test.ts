@@ -1,3 +1,4 @@
+// tier: full — builds the examples and templates with asc and clang, runs the CLI
 // `stratus new actor` + `stratus build` + `stratus gen` end to end in temp dirs, through the real
 // CLI binary, including the failure messages and exit codes.
 import { test } from 'node:test';
@@ -29,7 +30,7 @@ test('new actor -> build -> the generated project test passes, signed module wit
   const created = stratus(['new', 'actor', 'hello_world', '--template', 'hello', '--path', dir, '-o', 'json']);
   assert.equal(created.code, 0, created.stderr);
   const info = JSON.parse(created.stdout) as { files: string[] };
-  assert.deepEqual(info.files, ['.gitignore', 'README.md', 'assembly/index.ts', 'package.json', 'stratus.json', 'test/actor.test.mjs', 'test/wasmbus.mjs']);
+  assert.deepEqual(info.files, ['.gitignore', 'README.md', 'assembly/index.ts', 'package.json', 'scripts/stratus.mjs', 'stratus.json', 'test/actor.test.mjs', 'test/msgpack.mjs', 'test/wasmbus.mjs']);
   assert.equal(JSON.parse(readFileSync(join(dir, 'stratus.json'), 'utf8')).name, 'hello_world');
 
   const built = stratus(['build', '--path', dir, '-o', 'json']);
@@ -42,14 +43,23 @@ test('new actor -> build -> the generated project test passes, signed module wit
   assert.equal(r.size, readFileSync(r.wasmPath).length);
   assert.deepEqual(r.caps, ['wasmcloud:httpserver']);
   assert.equal(r.portable, true);
-  assert.ok(existsSync(join(home, 'keys', 'hello_world_module.nk')));
+  // the project's own module key, named in its stratus.json by `stratus new`
+  const key = JSON.parse(readFileSync(join(dir, 'stratus.json'), 'utf8')).key;
+  assert.match(key, /^hello_world-[0-9a-f]{8}$/);
+  assert.ok(existsSync(join(home, 'keys', `${key}_module.nk`)));
 
   // the same key is reused: rebuilding keeps the actor id
   const again = stratus(['build', '--path', dir, '-o', 'json']);
   assert.equal(JSON.parse(again.stdout).publicKey, r.publicKey);
 
-  const t = spawnSync(process.execPath, ['--test', 'test/'], { cwd: dir, encoding: 'utf8' });
+  // without the outer runner's context: with NODE_TEST_CONTEXT set the inner runner skips every
+  // file and still exits 0, so this check would always pass
+  // the harness takes msgpackr from the installed stratus, here named by STRATUS_BIN
+  const env: NodeJS.ProcessEnv = { ...process.env, STRATUS_BIN: join(ROOT, 'bin', 'stratus.js') };
+  delete env.NODE_TEST_CONTEXT;
+  const t = spawnSync(process.execPath, ['--test', 'test/'], { cwd: dir, encoding: 'utf8', env });
   assert.equal(t.status, 0, t.stdout + t.stderr);
+  assert.match(t.stdout, /# pass [1-9]/, 'the new project\'s own tests ran');
 });
 
 test('build: an AssemblyScript compile error exits 1 and shows file:line', () => {

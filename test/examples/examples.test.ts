@@ -1,15 +1,16 @@
+// tier: full — builds the examples and templates with asc and clang, runs the CLI
 // Every example, built from source by the project's own build, run on the real Host
 // (HostApi.call), including HTTP over a real socket and denied host calls.
+import { freePort } from '../support/servers.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { buildCached, isolateStratusHome, ROOT } from '../sdk/build-cache.js';
 import { Host } from '../../src/host/host.js';
 import type { HostApi } from '../../src/host/api.js';
 import { createProvider } from '../../src/providers/registry.js';
 import { signActor } from '../../src/claims/sign.js';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 import { encodeHttpRequest, decodeHttpResponse, type HttpRequest } from '../../src/codec/interfaces/httpserver.js';
 import { PingpongCodec } from '../../src/codec/interfaces/pingpong.js';
 
@@ -37,16 +38,6 @@ async function http(actorId: string, path: string, extra: Partial<HttpRequest> =
   return { status: res.statusCode, body: Buffer.from(res.body).toString('utf8'), header: res.header };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('kvcounter: without a keyvalue link the host call is denied and the actor answers 500 with the error text', async () => {
   const kv = await host.startActor(modules.kvcounter);

@@ -1,3 +1,4 @@
+// tier: full — runs the stratus CLI as processes
 // `stratus call` as a user runs it (a real child process), and the JSON<->msgpack bridge.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +49,25 @@ test('HttpServer.HandleRequest: defaults filled, keyvalue auto-linked in memory,
   assert.equal(reply.body, '{"counter":1}');
   const again = JSON.parse(stratus('call', file('kv.wasm'), 'HttpServer.HandleRequest', '--data', '{"path":"/bloggo"}', '-o', 'json').stdout);
   assert.equal(again.reply.body, '{"counter":1}', 'nothing persists between throwaway hosts');
+});
+
+test('HttpServer.HandleRequest without --data sends the documented default request (GET /)', () => {
+  const r = stratus('call', file('kv.wasm'), 'HttpServer.HandleRequest', '-o', 'json');
+  assert.equal(r.code, 0, r.stderr);
+  const reply = JSON.parse(r.stdout).reply;
+  assert.equal(reply.statusCode, 200, JSON.stringify(reply));
+  assert.equal(reply.body, '{"counter":1}');
+});
+
+test('the HTTP request defaults: for both operation names, with no --data, {} or some fields given', () => {
+  const full = { method: 'GET', path: '/', queryString: '', header: {}, body: '' };
+  for (const op of ['HttpServer.HandleRequest', 'HandleRequest']) {
+    assert.deepEqual(msgpackToJson(op, jsonToMsgpack(op, undefined)), full, `${op} without --data`);
+    assert.deepEqual(msgpackToJson(op, jsonToMsgpack(op, '')), full, `${op} with empty --data`);
+    assert.deepEqual(msgpackToJson(op, jsonToMsgpack(op, '{"path":"/x","body":"hi"}')), { ...full, path: '/x', body: 'hi' }, `${op} with fields`);
+  }
+  // operations without input still get a 0-byte payload
+  assert.equal(jsonToMsgpack('Echo.Say', undefined).length, 0);
 });
 
 test('without the keyvalue claim nothing is auto-linked and the denied host call names the missing claim', () => {

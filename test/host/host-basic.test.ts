@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { signedFixture, testHost, utf8, text, hostCallPayload } from '../support/fixtures.js';
 import { decode } from '../../src/codec/msgpack.js';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 
 const { host, logs } = testHost();
 after(() => host.shutdown());

@@ -4,8 +4,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { signedFixture, testHost, utf8, text } from '../support/fixtures.js';
-import { isStratusError } from '../../src/host/errors.js';
-import { asyncifyStats } from '../../src/wasm/asyncify.js';
+import { isStratusError } from '../../src/core/errors.js';
+import { preparationStats } from '../../src/wasm/host-thread.js';
 
 const { host, logs } = testHost({ rpcTimeoutMs: 1500 });
 after(() => host.shutdown());
@@ -29,13 +29,23 @@ test('actors run on the host thread by default; isolation: worker puts them on w
 
 test('a re-signed module reuses the Asyncify transform of the same code (the claims token is not part of the cache key)', async () => {
   const a = await host.startActor(await signedFixture('echo', { name: 'signed-once' }));
-  const before = asyncifyStats();
+  const before = preparationStats(host.scope);
   const b = await host.startActor(await signedFixture('echo', { name: 'signed-again' }));
   assert.notEqual(a.id, b.id);
-  const after = asyncifyStats();
+  const after = preparationStats(host.scope);
   assert.equal(after.transforms, before.transforms, 'no second transform');
-  assert.equal(after.cacheHits, before.cacheHits + 1);
+  // on the same host the copy shares the compiled module (src/host/module-memo.ts): no preparation at all
+  assert.equal(after.cacheHits, before.cacheHits);
   assert.equal(text(await host.call(b.id, 'Echo.Say', utf8('again'))), 'again');
+  // another host (same code cache) finds the transform on disk under the same key
+  const other = testHost().host;
+  try {
+    const c = await other.startActor(await signedFixture('echo', { name: 'signed-elsewhere' }));
+    assert.deepEqual([preparationStats(other.scope).transforms, preparationStats(other.scope).cacheHits], [0, 1]);
+    assert.equal(text(await other.call(c.id, 'Echo.Say', utf8('there'))), 'there');
+  } finally {
+    await other.shutdown();
+  }
   assert.deepEqual(host.inventory().actors.find((x) => x.id === b.id)?.name, 'signed-again');
   await host.stopActor(a.id);
   await host.stopActor(b.id);

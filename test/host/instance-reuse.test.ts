@@ -11,7 +11,7 @@ after(() => host.shutdown());
 
 test('a burst instance serves later bursts instead of being killed and respawned; it is retired after idling', async () => {
   const events: string[] = [];
-  for (const ev of ['actor_started', 'actor_stopped']) host.on(ev, (e: { public_key: string }) => events.push(`${ev} ${e.public_key}`));
+  for (const ev of ['actor_started', 'actor_stopped'] as const) host.events.on(ev, (e: { public_key: string }) => events.push(`${ev} ${e.public_key}`));
   const d = await host.startActor(await signedFixture('echo', { name: 'bursty' }), { count: 1, maxInstances: 2 });
   const started = () => events.filter((e) => e === `actor_started ${d.id}`).length;
   const stopped = () => events.filter((e) => e === `actor_stopped ${d.id}`).length;
@@ -35,7 +35,7 @@ test('a burst instance serves later bursts instead of being killed and respawned
 
 test('scaling down retires surplus instances right away', async () => {
   const stops: string[] = [];
-  host.on('actor_stopped', (e: { public_key: string }) => stops.push(e.public_key));
+  host.events.on('actor_stopped', (e: { public_key: string }) => stops.push(e.public_key));
   const d = await host.startActor(await signedFixture('echo', { name: 'scaled' }), { count: 3 });
   await host.scaleActor(d.id, 1);
   assert.equal(stops.filter((k) => k === d.id).length, 2);

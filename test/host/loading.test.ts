@@ -5,7 +5,7 @@ import { signedFixture, fixture, testHost, utf8, text, until } from '../support/
 import { signActor } from '../../src/claims/sign.js';
 import { appendCustomSection, stripCustomSections, JWT_SECTION_NAMES } from '../../src/wasm/custom-sections.js';
 import { createKeyPair } from '../../src/claims/nkeys.js';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 
 const { host } = testHost();
 after(() => host.shutdown());
@@ -99,7 +99,7 @@ test('same key: same module scales up, a different module is refused; events and
   const one = await signedFixture('echo', { subject: subject.seed, issuer: issuer.seed, callAlias: 'test/echo' });
   const other = await signedFixture('trap', { subject: subject.seed, issuer: issuer.seed });
   const events: string[] = [];
-  for (const ev of ['actor_started', 'actor_stopped']) host.on(ev, (e: { public_key: string }) => { if (e.public_key === subject.publicKey) events.push(ev); });
+  for (const ev of ['actor_started', 'actor_stopped'] as const) host.events.on(ev, (e: { public_key: string }) => { if (e.public_key === subject.publicKey) events.push(ev); });
   const d1 = await host.startActor(one, { imageRef: 'file:echo.wasm' });
   assert.equal(d1.id, subject.publicKey);
   assert.equal(d1.count, 1);

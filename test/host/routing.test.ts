@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { signedFixture, signedC, testHost, utf8, text, hostCallPayload, until } from '../support/fixtures.js';
 import { MemoryKv } from '../support/fixtures-provider.js';
 import { decode, encode } from '../../src/codec/msgpack.js';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
+import { createKeyPair } from '../../src/claims/nkeys.js';
 import { linkDefinitionId } from '../../src/claims/linkdef-id.js';
+import { actorEntity, type Invocation } from '../../src/core/wire.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const { host, logs } = testHost();
@@ -22,7 +24,7 @@ test('C kvcounter: exact §6.2 bytes through claim + link + provider', async () 
   const kv = new MemoryKv();
   await host.startProvider(kv);
   const actor = await host.startActor(await signedC('kvcounter', { caps: [KV, 'wasmcloud:httpserver'] }));
-  const link = await host.putLink({ actor_id: actor.id, provider_id: kv.id, contract_id: KV, link_name: 'default', values: { a: '1' } });
+  const { link } = await host.putLink({ actor_id: actor.id, provider_id: kv.id, contract_id: KV, link_name: 'default', values: { a: '1' } });
   assert.equal(link.id, linkDefinitionId(actor.id, KV, 'default'));
   assert.equal(kv.linkPuts.length, 1);
 
@@ -65,12 +67,14 @@ test('provider calls: MISSING_CLAIM, MISSING_LINK, PROVIDER_NOT_RUNNING are dist
   const withClaim = await host.startActor(await signedFixture('hostcall', { name: 'withclaim', caps: [KV] }));
   const inc = hostCallPayload('second', KV, 'KeyValue.Increment', encode({ key: 'k', value: 2 }));
 
+  // the actor is told wasmCloud's words (its HTTP body may carry them); the log has keys and the fix under a reference
   await assert.rejects(host.call(noClaim.id, 'Run', inc), (e) => isStratusError(e, 'GUEST_ERROR')
-    && e.message.startsWith('Invocation not authorized: missing capability claim for wasmcloud:keyvalue')
-    && e.message.includes('stratus claims sign --keyvalue') && e.message.includes('(noclaim)'));
+    && e.message === 'Invocation not authorized: missing capability claim for wasmcloud:keyvalue');
+  assert.ok(logs.some((l) => l.level === 'warn' && /^\[ref [0-9a-f]{8}\] host call KeyValue.Increment on wasmcloud:keyvalue denied: Invocation not authorized: missing capability claim/.test(l.text)
+    && l.text.includes('stratus claims sign --keyvalue') && l.text.includes('(noclaim)')), 'the full explanation is logged with a reference');
   await assert.rejects(host.call(withClaim.id, 'Run', inc), (e) => isStratusError(e, 'GUEST_ERROR')
-    && e.message.startsWith('Invocation not authorized: missing link definition for wasmcloud:keyvalue on second')
-    && e.message.includes('stratus ctl link put'));
+    && e.message === 'Invocation not authorized: missing link definition for wasmcloud:keyvalue on second');
+  assert.ok(logs.some((l) => l.text.includes('missing link definition for wasmcloud:keyvalue on second') && l.text.includes('stratus ctl link put')));
 
   await host.putLink({ actor_id: withClaim.id, provider_id: kv.id, contract_id: KV, link_name: 'second', values: {} });
   assert.equal(decode(await host.call(withClaim.id, 'Run', inc)), 2);
@@ -79,7 +83,9 @@ test('provider calls: MISSING_CLAIM, MISSING_LINK, PROVIDER_NOT_RUNNING are dist
   // a link exists but no claim: still MISSING_CLAIM (a link never grants a capability)
   await host.stopProvider(kv.id, 'second');
   assert.equal(kv.shutdowns, 1);
-  await assert.rejects(host.call(withClaim.id, 'Run', inc), (e) => isStratusError(e, 'GUEST_ERROR') && /provider V[A-Z2-7]+ for wasmcloud:keyvalue \(link name 'second'\) is not running/.test(e.message));
+  await assert.rejects(host.call(withClaim.id, 'Run', inc), (e) => isStratusError(e, 'GUEST_ERROR') && e.message === 'Failed to perform RPC call: no provider is serving wasmcloud:keyvalue on link name second');
+  assert.ok(logs.some((l) => /provider V[A-Z2-7]+ for wasmcloud:keyvalue \(link name 'second'\) is not running/.test(l.text)));
+  assert.deepEqual(host.links().find((l) => l.actor_id === withClaim.id)?.status.state, 'pending');
   // restarting the provider re-delivers its links
   await host.startProvider(kv);
   assert.equal(kv.linkPuts.length, 2);
@@ -89,19 +95,67 @@ test('provider calls: MISSING_CLAIM, MISSING_LINK, PROVIDER_NOT_RUNNING are dist
   await host.stopProvider(kv.id);
 });
 
-test('putLink validates contract and provider, and provider rejections fail at put time', async () => {
+test('putLink: a provider running here checks the link at put time; others get it stored as pending', async () => {
   const kv = new MemoryKv();
   await host.startProvider(kv);
-  const a = 'M' + 'A'.repeat(55);
+  const a = createKeyPair('module').publicKey;
   await assert.rejects(host.putLink({ actor_id: a, provider_id: kv.id, contract_id: 'wasmcloud:messaging', link_name: 'default', values: {} }),
     (e) => isStratusError(e, 'LINK_INVALID') && /implements wasmcloud:keyvalue, not wasmcloud:messaging/.test(e.message));
-  await assert.rejects(host.putLink({ actor_id: a, provider_id: 'V' + 'B'.repeat(55), contract_id: KV, link_name: 'default', values: {} }),
-    (e) => isStratusError(e, 'LINK_INVALID') && /is not running/.test(e.message));
-  await assert.rejects(host.putLink({ actor_id: a, provider_id: kv.id, contract_id: KV, link_name: 'other', values: {} }),
-    (e) => isStratusError(e, 'LINK_INVALID') && /--link-name default/.test(e.message));
   await assert.rejects(host.putLink({ actor_id: a, provider_id: kv.id, contract_id: KV, link_name: 'default', values: { reject: 'port in use' } }),
     (e) => isStratusError(e, 'LINK_INVALID') && /port in use/.test(e.message));
-  assert.equal(host.links().filter((l) => l.actor_id === a).length, 0);
+  assert.equal(host.links().filter((l) => l.actor_id === a).length, 0, 'a refused link is not stored');
+  // ids must be well-formed public keys of the right kind
+  await assert.rejects(host.putLink({ actor_id: 'M' + 'A'.repeat(55), provider_id: kv.id, contract_id: KV, link_name: 'default', values: {} }),
+    (e) => isStratusError(e, 'LINK_INVALID') && /is not an actor's public key/.test(e.message));
+  await assert.rejects(host.putLink({ actor_id: a, provider_id: 'httpserver', contract_id: KV, link_name: 'default', values: {} }),
+    (e) => isStratusError(e, 'LINK_INVALID') && /"httpserver" is not a provider's public key/.test(e.message));
+  // a provider that does not run here (it may run on another host, or start later): stored, pending, with a warning
+  const elsewhere = createKeyPair('service').publicKey;
+  const r1 = await host.putLink({ actor_id: a, provider_id: elsewhere, contract_id: KV, link_name: 'default', values: {} });
+  assert.equal(r1.status.state, 'pending');
+  assert.ok(r1.warnings.some((w) => w.includes('is not running on this host')));
+  // the right provider on another link name: stored, pending, and the warning says why
+  const r2 = await host.putLink({ actor_id: a, provider_id: kv.id, contract_id: KV, link_name: 'other', values: {} });
+  assert.equal(r2.status.state, 'pending');
+  assert.ok(r2.warnings.some((w) => w.includes("runs here with link name 'default', not 'other'")));
+  assert.equal(kv.linkPuts.length, 0);
+  // when a provider with that link name starts, it gets the link and the status turns active
+  const kvOther = new MemoryKv({ linkName: 'other' });
+  Object.assign(kvOther, { id: kv.id });
+  await host.startProvider(kvOther);
+  assert.equal(kvOther.linkPuts.length, 1);
+  assert.equal(host.links().find((l) => l.id === r2.link.id)?.status.state, 'active');
+  await host.deleteLink(a, KV, 'default');
+  await host.deleteLink(a, KV, 'other');
+  assert.equal(kvOther.linkDeletes.length, 1);
+  await host.stopProvider(kv.id);
+});
+
+test('a link refused by its provider when it starts is failed with the reason, and retried', async () => {
+  const a = createKeyPair('module').publicKey;
+  const kv = new MemoryKv({ linkName: 'later' });
+  const r = await host.putLink({ actor_id: a, provider_id: kv.id, contract_id: KV, link_name: 'later', values: { reject: 'backend away' } });
+  assert.equal(r.status.state, 'pending');
+  await host.startProvider(kv);
+  const st = host.links().find((l) => l.id === r.link.id)?.status;
+  assert.equal(st?.state, 'failed');
+  assert.match(st?.reason ?? '', /backend away/);
+  // the provider would accept it now: the retry brings it to active without anyone putting it again
+  kv.acceptAll = true;
+  await until(() => host.links().find((l) => l.id === r.link.id)?.status.state === 'active', 'the failed link to be retried', 10_000);
+  await host.deleteLink(a, KV, 'later');
+  await host.stopProvider(kv.id);
+});
+
+test('unknown link value keys get a warning with a suggestion', async () => {
+  const kv = new MemoryKv({ linkName: 'keys' });
+  Object.assign(kv, { linkValueKeys: ['address', 'port'] });
+  await host.startProvider(kv);
+  const a = createKeyPair('module').publicKey;
+  const r = await host.putLink({ actor_id: a, provider_id: kv.id, contract_id: KV, link_name: 'keys', values: { adress: '127.0.0.1:1', port: '1' } });
+  assert.deepEqual(r.warnings.length, 1);
+  assert.match(r.warnings[0]!, /"adress".*did you mean "address"\?/);
+  await host.deleteLink(a, KV, 'keys');
   await host.stopProvider(kv.id);
 });
 
@@ -142,9 +196,10 @@ test('actor to actor: by call alias and by public key, no claim needed; unknown 
   // the host API resolves aliases too
   assert.equal(decode(await host.call('wasmcloud/ponger', 'Pingpong.Ping', new Uint8Array(0))), 'pong');
   await assert.rejects(host.call(pinger.id, 'X', utf8('wasmcloud/nobody')),
-    (e) => isStratusError(e, 'GUEST_ERROR') && e.message.startsWith('Call alias not found: wasmcloud/nobody'));
+    (e) => isStratusError(e, 'GUEST_ERROR') && e.message === 'Call alias not found: wasmcloud/nobody on default');
   const ghost = 'M' + 'Q'.repeat(55);
-  await assert.rejects(host.call(pinger.id, 'X', utf8(ghost)), (e) => isStratusError(e, 'GUEST_ERROR') && e.message.includes(`no actor with public key ${ghost}`));
+  await assert.rejects(host.call(pinger.id, 'X', utf8(ghost)), (e) => isStratusError(e, 'GUEST_ERROR') && e.message === 'Could not identify suitable target for invocation');
+  assert.ok(logs.some((l) => l.text.includes(`called actor ${ghost}, which is not running`)));
   await assert.rejects(host.call('wasmcloud/nobody', 'X', new Uint8Array(0)), (e) => isStratusError(e, 'UNKNOWN_TARGET'));
   await host.stopActor(ponger.id);
   await host.stopActor(pinger.id);
@@ -156,11 +211,13 @@ test('provider → actor calls need the actor to hold the provider contract clai
   const yes = await host.startActor(await signedFixture('echo', { name: 'http-echo', caps: ['wasmcloud:httpserver'] }));
   const no = await host.startActor(await signedFixture('echo', { name: 'plain-echo' }));
   const origin = { public_key: kv.id, contract_id: 'wasmcloud:httpserver', link_name: 'default' };
-  assert.equal(text(await kv.host!.callActor(yes.id, origin, 'HttpServer.HandleRequest', utf8('hi'))), 'hi');
+  const inv = (target: string) => ({ origin, target: actorEntity(target), operation: 'HttpServer.HandleRequest', msg: utf8('hi'), id: '' });
+  assert.equal(text(await kv.host!.invoke(inv(yes.id))), 'hi');
   const failed: unknown[] = [];
-  host.on('invocation_failed', (e) => failed.push(e));
-  await assert.rejects(kv.host!.callActor(no.id, origin, 'HttpServer.HandleRequest', utf8('hi')),
-    (e) => isStratusError(e, 'MISSING_CLAIM') && e.message.includes('missing capability claim for wasmcloud:httpserver'));
+  host.events.on('invocation_failed', (e) => failed.push(e));
+  await assert.rejects(kv.host!.invoke(inv(no.id)),
+    (e) => isStratusError(e, 'MISSING_CLAIM') && e.message.startsWith('Invocation source does not have the required capability claim wasmcloud:httpserver')
+      && (e as { notStarted?: boolean }).notStarted === true);
   await until(() => failed.length > 0, 'invocation_failed event');
   assert.equal((failed[0] as { operation: string }).operation, 'HttpServer.HandleRequest');
   await host.stopActor(yes.id);
@@ -170,13 +227,13 @@ test('provider → actor calls need the actor to hold the provider contract clai
 
 test('events: provider_started/stopped, linkdef_set/deleted carry wasmCloud-shaped data', async () => {
   const seen: { type: string; data: Record<string, unknown> }[] = [];
-  for (const type of ['provider_started', 'provider_stopped', 'linkdef_set', 'linkdef_deleted']) {
-    host.on(type, (data: Record<string, unknown>) => seen.push({ type, data }));
+  for (const type of ['provider_started', 'provider_stopped', 'linkdef_set', 'linkdef_deleted'] as const) {
+    host.events.on(type, (data) => seen.push({ type, data: data as unknown as Record<string, unknown> }));
   }
   const kv = new MemoryKv({ linkName: 'events' });
   await host.startProvider(kv);
-  const actor = 'M' + 'E'.repeat(55);
-  const link = await host.putLink({ actor_id: actor, provider_id: kv.id, contract_id: KV, link_name: 'events', values: { k: 'v' } });
+  const actor = createKeyPair('module').publicKey;
+  const { link } = await host.putLink({ actor_id: actor, provider_id: kv.id, contract_id: KV, link_name: 'events', values: { k: 'v' } });
   await host.deleteLink(actor, KV, 'events');
   await host.deleteLink(actor, KV, 'events'); // unknown link: no-op, no event
   await host.stopProvider(kv.id, 'events');
@@ -190,7 +247,7 @@ test('events: provider_started/stopped, linkdef_set/deleted carry wasmCloud-shap
 
 test('a provider that throws synchronously or returns no bytes fails only that host call', async () => {
   class Broken extends MemoryKv {
-    override handle(_ctx: unknown, operation: string): Promise<Uint8Array> {
+    override handle({ operation }: Invocation): Promise<Uint8Array> {
       if (operation === 'KeyValue.Throw') throw new Error('sync boom');
       return Promise.resolve(undefined as unknown as Uint8Array);
     }

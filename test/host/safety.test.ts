@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { signedFixture, testHost, utf8, text, until } from '../support/fixtures.js';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 
 // Worker-thread lane (isolation: 'worker'); the host-thread lane has its own tests in inline-lane.test.ts.
 const { host, logs } = testHost({ rpcTimeoutMs: 1500, isolation: 'worker' });
@@ -19,7 +19,7 @@ test('an infinite loop hits the deadline: TIMEOUT, the worker is replaced, other
   const looper = await host.startActor(await signedFixture('loop'), { maxInstances: 1 });
   const echo = await host.startActor(await signedFixture('echo'));
   const started: string[] = [];
-  host.on('actor_started', (e: { public_key: string }) => started.push(e.public_key));
+  host.events.on('actor_started', (e: { public_key: string }) => started.push(e.public_key));
   const stuck = host.call(looper.id, 'Loop.Forever', new Uint8Array(0));
   const stuckResult = stuck.then(() => 'answered', (e: unknown) => e);
   // while the looping instance spins on another thread, the host and another actor answer
@@ -52,7 +52,7 @@ test('memory past the ceiling: the grow fails, the guest traps, reported as MEMO
 
 test('a busy instance is never re-entered: concurrent calls use more instances up to maxInstances, then queue', async () => {
   const starts: string[] = [];
-  host.on('actor_started', (e: { public_key: string; instance_id: string }) => starts.push(e.public_key));
+  host.events.on('actor_started', (e: { public_key: string; instance_id: string }) => starts.push(e.public_key));
   const looper = await host.startActor(await signedFixture('loop', { name: 'loop3' }), { maxInstances: 2 });
   assert.equal(starts.filter((k) => k === looper.id).length, 1);
   // a and b outlive c's deadline even when spawning the second worker is slow on a loaded machine

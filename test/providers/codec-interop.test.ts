@@ -8,25 +8,26 @@ import { HttpServerCodec } from '../../src/codec/interfaces/httpserver.js';
 import { createProvider } from '../../src/providers/registry.js';
 import { encodeRawHttpRequest } from '../../src/providers/httpserver/request-encoder.js';
 import { decodeHttpResponse } from '../../src/providers/httpserver/codec.js';
-import type { CapabilityProvider, InvocationContext } from '../../src/host/types.js';
+import type { CapabilityProvider } from '../../src/host/provider-contract.js';
 import { kvLink, testHost } from './kv-conformance.js';
+import { linkInvocation, type LinkDefinition } from '../../src/core/wire.js';
 
 describe('keyvalue provider vs the generated KeyValue codec', () => {
   let p: CapabilityProvider;
-  let ctx: InvocationContext;
+  let ctx: { link: LinkDefinition };
   before(async () => {
     p = createProvider('keyvalue');
     await p.start(testHost('/nonexistent'));
     const link = kvLink('MINTEROP', { backend: 'memory', bucket: `interop-${process.pid}` });
     await p.putLink(link);
-    ctx = { actorId: link.actor_id, link };
+    ctx = { link };
   });
   after(() => p.shutdown());
 
   // Input encoded by the generated codec, the reply decoded by it, and the reply bytes equal to
   // what the generated codec would emit for the expected value.
   async function roundTrip<I, O>(c: { operation: string; encodeInput(v: I): Uint8Array; decodeOutput(b: Uint8Array): O; encodeOutput(v: O): Uint8Array }, input: I, expected: O): Promise<void> {
-    const out = await p.handle(ctx, c.operation, c.encodeInput(input));
+    const out = await p.handle(linkInvocation(ctx.link, c.operation, c.encodeInput(input)));
     assert.deepEqual(c.decodeOutput(out), expected, c.operation);
     if (expected !== undefined) assert.deepEqual(Buffer.from(out), Buffer.from(c.encodeOutput(expected)), `${c.operation} bytes`);
     else assert.equal(out.length, 0, `${c.operation} replies with no bytes`);

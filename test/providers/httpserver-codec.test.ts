@@ -16,6 +16,15 @@ describe('HttpRequest encoding', () => {
       '85a66d6574686f64a3474554a470617468a72f626c6f67676fab7175657279537472696e67a0a668656164657280a4626f6479c400');
   });
 
+  it('a body given as the chunks it arrived in encodes to the same bytes as the joined body', () => {
+    for (const sizes of [[1], [100, 200], [255, 1], [65535, 1, 0, 3], [70000, 1 << 20]]) {
+      const chunks = sizes.map((n, k) => new Uint8Array(n).map((_, i) => (i * 13 + k) & 0xff));
+      const joined = Buffer.concat(chunks);
+      const head = { method: 'POST', path: '/up', queryString: 'a=1', headerNames: ['x'], headerValues: [['y']] };
+      assert.deepEqual(Buffer.from(encodeRawHttpRequest({ ...head, body: chunks })), Buffer.from(encodeRawHttpRequest({ ...head, body: joined })), `chunks ${sizes}`);
+    }
+  });
+
   it('emits the same bytes as msgpackr across str/map/array/bin size boundaries', () => {
     const strLens = [0, 1, 31, 32, 255, 256, 65535, 65536];
     const counts = [0, 1, 15, 16, 40];
@@ -57,9 +66,21 @@ describe('HttpRequest encoding', () => {
 });
 
 describe('HttpResponse decoding', () => {
-  it('flattens multi-valued headers into one line per value', () => {
+  it('flattens multi-valued headers into one line per value, a single string value as one line', () => {
     const r = decodeHttpResponse(encode({ statusCode: 200, header: { a: ['1', '2'], b: 'x' }, body: 'hi' }));
     assert.deepEqual(r.headerLines, ['a', '1', 'a', '2', 'b', 'x']);
     assert.equal(Buffer.from(r.body).toString(), 'hi');
+  });
+
+  it('reads what Rust\'s serde defaults allow: header and body left out, body nil', () => {
+    for (const reply of [{ statusCode: 204 }, { statusCode: 204, header: null, body: null }]) {
+      const r = decodeHttpResponse(encode(reply));
+      assert.deepEqual([r.statusCode, r.headerLines, r.body.length], [204, [], 0], JSON.stringify(reply));
+    }
+  });
+
+  it('refuses a header value that is neither a string nor a list of strings, naming it', () => {
+    assert.throws(() => decodeHttpResponse(encode({ statusCode: 200, header: { b: 5 }, body: new Uint8Array(0) })),
+      /HttpResponse\.header\.b: expected an array of strings, got integer 5$/);
   });
 });

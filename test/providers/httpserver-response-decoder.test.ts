@@ -52,7 +52,8 @@ test('unusual shapes fall through to the general decoder and its errors', () => 
     const bytes = packr.pack(c);
     assert.equal(fastDecodeHttpResponse(bytes), undefined, JSON.stringify(c));
   }
-  assert.throws(() => decodeHttpResponse(packr.pack({ header: {}, body: new Uint8Array(0) })), /missing field statusCode/);
+  assert.throws(() => decodeHttpResponse(packr.pack({ header: {}, body: new Uint8Array(0) })), /HttpResponse: missing field "statusCode"/);
+  assert.throws(() => decodeHttpResponse(packr.pack({ statusCode: 200, header: { a: 5 }, body: new Uint8Array(0) })), /HttpResponse\.header\.a: expected an array of strings/);
   assert.throws(() => decodeHttpResponse(packr.pack({ statusCode: 100, header: {}, body: new Uint8Array(0) })), /not a final HTTP status/);
   assert.equal(fastDecodeHttpResponse(new Uint8Array([0x83, 0xa4])), undefined, 'truncated');
   assert.deepEqual(decodeHttpResponse(packr.pack({ statusCode: 200, header: { 'x-ü': ['ä'] }, body: new Uint8Array([1]) })).headerLines, ['x-ü', 'ä']);

@@ -1,70 +1,25 @@
+// tier: full — starts redis-server for the seed walkthrough on Redis
 // The httpserver provider over real sockets, with a real ProviderHost whose callActor is a plain
 // async function standing in for the actor (the end-to-end run with real actors lives elsewhere).
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
-import { request, Agent } from 'node:http';
+import { Agent } from 'node:http';
 import { encode, decode } from '@msgpack/msgpack';
 import { createProvider } from '../../src/providers/registry.js';
-import { StratusError, isStratusError } from '../../src/host/errors.js';
-import type { CapabilityProvider, LinkDefinition, ProviderHost, WasmCloudEntity } from '../../src/host/types.js';
+import { notStartedError, StratusError, isStratusError } from '../../src/core/errors.js';
+import type { CapabilityProvider } from '../../src/host/provider-contract.js';
 import { freePort, startRedis } from '../support/servers.js';
+import { makeHost, httpLink, rawHttp, get, refused, SHORT_FAILURE } from './httpserver-helpers.js';
+import { linkInvocation } from '../../src/core/wire.js';
 
-type Actor = (payload: Uint8Array, actorId: string, origin: WasmCloudEntity, opts?: { timeoutMs?: number }) => Promise<Uint8Array>;
-
-interface Seen { actorId: string; origin: WasmCloudEntity; operation: string; payload: Uint8Array; timeoutMs?: number }
-
-function makeHost(): { host: ProviderHost; seen: Seen[]; setActor(a: Actor): void } {
-  let actor: Actor = async () => encode({ statusCode: 200, header: {}, body: new Uint8Array() });
-  const seen: Seen[] = [];
-  const host: ProviderHost = {
-    dataDir: '/nonexistent',
-    rpcTimeoutMs: 2000,
-    log: () => {},
-    async callActor(actorId, origin, operation, payload, opts) {
-      seen.push({ actorId, origin, operation, payload, timeoutMs: opts?.timeoutMs });
-      return actor(payload, actorId, origin, opts);
-    },
-  };
-  return { host, seen, setActor: (a) => { actor = a; } };
-}
-
-function httpLink(actorId: string, values: Record<string, string>, providerId = 'VHTTP'): LinkDefinition {
-  return { id: `id-${actorId}`, actor_id: actorId, provider_id: providerId, link_name: 'default', contract_id: 'wasmcloud:httpserver', values };
-}
-
-/** Send raw bytes, collect everything until the server closes or `until` matches. */
-function rawHttp(port: number, text: string | Buffer, until?: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port });
-    let out = '';
-    s.on('data', (d) => { out += d.toString('latin1'); if (until && until.test(out)) { s.destroy(); resolve(out); } });
-    s.on('end', () => resolve(out));
-    s.on('close', () => resolve(out));
-    s.on('error', reject);
-    s.write(text);
-  });
-}
-
-function get(port: number, path: string, init: { method?: string; headers?: Record<string, string | string[]>; body?: Buffer | string; agent?: Agent } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; raw: string[]; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers, agent: init.agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, raw: res.rawHeaders, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    if (init.body !== undefined) req.write(init.body);
-    req.end();
-  });
-}
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(false); });
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
-  });
+/** The body is the short failure text; the log line with its ref says `logged`. */
+function failure(h: ReturnType<typeof makeHost>, body: Buffer, status: number, logged: RegExp): void {
+  const m = SHORT_FAILURE.exec(body.toString());
+  assert.ok(m, `short failure body expected, got ${JSON.stringify(body.toString())}`);
+  assert.equal(Number(m[1]), status);
+  const line = h.logs.find((l) => l.text.includes(m[2]!));
+  assert.ok(line, `a log line with ref ${m[2]}`);
+  assert.match(line.text, logged);
 }
 
 describe('httpserver provider', () => {
@@ -83,6 +38,7 @@ describe('httpserver provider', () => {
   after(async () => { await provider.shutdown(); });
   beforeEach(() => {
     h.seen.length = 0;
+    h.logs.length = 0;
     h.setActor(async () => encode({ statusCode: 200, header: {}, body: new Uint8Array() }));
   });
 
@@ -94,7 +50,7 @@ describe('httpserver provider', () => {
     assert.equal(s.operation, 'HttpServer.HandleRequest');
     assert.equal(s.actorId, actorId);
     assert.deepEqual(s.origin, { public_key: provider.id, contract_id: 'wasmcloud:httpserver', link_name: 'default' });
-    assert.equal(s.timeoutMs, 300);
+    assert.equal(s.opts?.timeoutMs, 300);
     assert.equal(Buffer.from(s.payload).toString('hex'),
       '85a66d6574686f64a3474554a470617468a72f626c6f67676fab7175657279537472696e67a0a668656164657280a4626f6479c400');
   });
@@ -154,7 +110,7 @@ describe('httpserver provider', () => {
     const big = Buffer.alloc(65, 'x');
     let res = await get(port, '/upload', { method: 'POST', body: big, headers: { 'content-length': String(big.length) } });
     assert.equal(res.status, 413);
-    assert.match(res.body.toString(), /exceeds max_content_len of 64 bytes/);
+    failure(h, res.body, 413, /exceeds max_content_len of 64 bytes/);
     res = await get(port, '/upload', { method: 'POST', body: big, headers: { 'transfer-encoding': 'chunked' } });
     assert.equal(res.status, 413);
     assert.equal(h.seen.length, 0);
@@ -167,22 +123,25 @@ describe('httpserver provider', () => {
     h.setActor(async () => { throw new StratusError('GUEST_ERROR', 'Guest call failed for method HttpServer.HandleRequest: boom'); });
     const res = await get(port, '/fail');
     assert.equal(res.status, 500);
-    assert.match(res.body.toString(), /actor MACTOR1 failed to handle the request: Guest call failed .*boom/);
+    failure(h, res.body, 500, /actor MACTOR1 failed to handle the request: Guest call failed .*boom/);
   });
 
-  it('answers 503 when the actor call times out (host TIMEOUT, or no answer within timeout_ms) or the actor is not running', async () => {
+  it('answers 504 when the actor call times out (host TIMEOUT, or no answer within timeout_ms), 503 when it never started', async () => {
     h.setActor(async () => { throw new StratusError('TIMEOUT', 'actor did not finish within 300 ms'); });
     let res = await get(port, '/slow');
-    assert.equal(res.status, 503);
-    assert.match(res.body.toString(), /timed out/);
+    assert.equal(res.status, 504, 'a call that ran out of time may have done part of its work: outcome unknown');
+    failure(h, res.body, 504, /timed out/);
+    h.setActor(async () => { throw notStartedError('TIMEOUT', 'all instances stayed busy'); });
+    res = await get(port, '/queued');
+    assert.equal(res.status, 503, 'timed out waiting for an instance: it never started, a retry is safe');
     h.setActor(async () => { throw new StratusError('UNKNOWN_TARGET', 'no actor MACTOR1 is running'); });
     res = await get(port, '/stopped');
     assert.equal(res.status, 503, 'an actor that is not running makes the service unavailable');
-    assert.match(res.body.toString(), /failed to handle the request: no actor MACTOR1 is running/);
+    failure(h, res.body, 503, /failed to handle the request: no actor MACTOR1 is running/);
     h.setActor(() => new Promise(() => { /* never answers */ }));
     res = await get(port, '/never');
-    assert.equal(res.status, 503);
-    assert.match(res.body.toString(), /did not answer within 300 ms/);
+    assert.equal(res.status, 504);
+    failure(h, res.body, 504, /did not answer within 300 ms/);
   });
 
   it('answers 500 naming the problem when the actor reply does not decode', async () => {
@@ -190,7 +149,7 @@ describe('httpserver provider', () => {
       [new Uint8Array(), /empty payload/],
       [Buffer.from('a5616263', 'hex'), /not valid msgpack/],
       [encode('just a string'), /expected a msgpack map, got string/],
-      [encode({ header: {}, body: new Uint8Array() }), /missing field statusCode/],
+      [encode({ header: {}, body: new Uint8Array() }), /missing field "statusCode"/],
       [encode({ statusCode: 42, header: {}, body: new Uint8Array() }), /statusCode 42 is not a final HTTP status/],
       [encode({ statusCode: 200, header: { 'x-bad': [5] }, body: new Uint8Array() }), /HttpResponse\.header\.x-bad\[0\]: expected a string/],
       [encode({ statusCode: 200, header: { 'bad name': ['v'] }, body: new Uint8Array() }), /header Node cannot send/],
@@ -199,15 +158,15 @@ describe('httpserver provider', () => {
       h.setActor(async () => reply);
       const res = await get(port, '/');
       assert.equal(res.status, 500, String(pattern));
-      assert.match(res.body.toString(), /returned (an invalid HttpResponse|a header)/);
-      assert.match(res.body.toString(), pattern);
+      failure(h, res.body, 500, /returned (an invalid HttpResponse|a header)/);
+      failure(h, res.body, 500, pattern);
     }
   });
 
   it('answers 400 to a malformed request and keeps serving', async () => {
     const res = await rawHttp(port, 'THIS IS NOT HTTP\r\n\r\n');
     assert.match(res, /^HTTP\/1\.1 400 Bad Request/);
-    assert.match(res, /malformed HTTP request/);
+    assert.match(res.slice(res.indexOf('\r\n\r\n') + 4), SHORT_FAILURE);
     assert.equal(h.seen.length, 0);
     assert.equal((await get(port, '/still-up')).status, 200);
   });
@@ -244,7 +203,7 @@ describe('httpserver provider', () => {
   });
 
   it('has no operations for actors to call', async () => {
-    await assert.rejects(provider.handle({ actorId, link: httpLink(actorId, {}) }, 'HttpServer.Foo', new Uint8Array()), /no operation "HttpServer\.Foo"/);
+    await assert.rejects(provider.handle(linkInvocation(httpLink(actorId, {}), 'HttpServer.Foo', new Uint8Array())), /no operation "HttpServer\.Foo"/);
   });
 });
 

@@ -6,7 +6,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode, decode } from '@msgpack/msgpack';
 import { createProvider } from '../../src/providers/registry.js';
-import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHost } from '../../src/host/types.js';
+import type { CapabilityProvider, ProviderHost } from '../../src/host/provider-contract.js';
+import type { LinkDefinition } from '../../src/core/wire.js';
+import { HostScope } from '../../src/core/scope.js';
+import { handlesSync } from '../../src/host/provider-contract.js';
+import { linkInvocation } from '../../src/core/wire.js';
 
 export interface KvFixture {
   /** Link values selecting the backend under test. */
@@ -15,12 +19,15 @@ export interface KvFixture {
   cleanup(): Promise<void>;
 }
 
-export function testHost(dataDir: string, logs: string[] = []): ProviderHost {
+/** A ProviderHost for one provider; pass the same `scope` to several to put them in one host. */
+export function testHost(dataDir: string, logs: string[] = [], scope = new HostScope()): ProviderHost {
   return {
     dataDir,
     rpcTimeoutMs: 2000,
+    scope,
     log: (level, text) => { logs.push(`${level} ${text}`); },
-    callActor: async () => { throw new Error('keyvalue never calls actors'); },
+    hostId: 'NTESTHOST',
+    invoke: async () => { throw new Error('keyvalue never calls actors'); },
   };
 }
 
@@ -34,18 +41,17 @@ export type KvPath = 'handle' | 'handleSync';
 
 /** A client bound to one actor's link: `call` returns the decoded reply (undefined for an empty one). */
 export function kvClient(provider: CapabilityProvider, link: LinkDefinition, path: KvPath = 'handle') {
-  const ctx: InvocationContext = { actorId: link.actor_id, link };
   const raw = async (op: string, arg: unknown): Promise<Uint8Array> => {
-    const payload = encode(arg);
-    if (path === 'handleSync' && provider.handleSync) {
+    const inv = linkInvocation(link, `KeyValue.${op}`, encode(arg));
+    if (path === 'handleSync' && handlesSync(provider)) {
       const commits: Promise<void>[] = [];
-      const data = provider.handleSync(ctx, `KeyValue.${op}`, payload, (c) => commits.push(c));
+      const data = provider.handleSync(inv, (c) => commits.push(c));
       if (data !== undefined) {
         await Promise.all(commits);
         return data;
       }
     }
-    return provider.handle(ctx, `KeyValue.${op}`, payload);
+    return provider.handle(inv);
   };
   return {
     raw,
@@ -284,26 +290,26 @@ export function kvConformance(label: string, setup: () => Promise<KvFixture>, pa
     });
 
     it('rejects malformed payloads and unknown operations with errors that name them', async () => {
-      const ctx: InvocationContext = { actorId: 'MCONFORMANCE', link: kvLink('MCONFORMANCE', fx.values, provider.id) };
-      await assert.rejects(provider.handle(ctx, 'KeyValue.Get', new Uint8Array([0xa5, 0x61, 0x62])), /KeyValue\.Get key: payload is not valid msgpack/);
-      await assert.rejects(provider.handle(ctx, 'KeyValue.Get', new Uint8Array()), /empty payload/);
-      await assert.rejects(provider.handle(ctx, 'KeyValue.Set', encode('just a string')), /SetRequest: expected a msgpack map, got string/);
-      await assert.rejects(provider.handle(ctx, 'KeyValue.ListRange', encode({ listName: 'x', start: 0 })), /missing field "stop"/);
-      await assert.rejects(provider.handle(ctx, 'KeyValue.SetUnion', encode('x')), /expected an array of strings/);
-      await assert.rejects(provider.handle(ctx, 'KeyValue.Nope', encode('x')), /no operation "KeyValue\.Nope"/);
+      const ctx = { link: kvLink('MCONFORMANCE', fx.values, provider.id) };
+      await assert.rejects(provider.handle(linkInvocation(ctx.link, 'KeyValue.Get', new Uint8Array([0xa5, 0x61, 0x62]))), /KeyValue\.Get key: payload is not valid msgpack/);
+      await assert.rejects(provider.handle(linkInvocation(ctx.link, 'KeyValue.Get', new Uint8Array())), /empty payload/);
+      await assert.rejects(provider.handle(linkInvocation(ctx.link, 'KeyValue.Set', encode('just a string'))), /SetRequest: expected a msgpack map, got string/);
+      await assert.rejects(provider.handle(linkInvocation(ctx.link, 'KeyValue.ListRange', encode({ listName: 'x', start: 0 }))), /missing field "stop"/);
+      await assert.rejects(provider.handle(linkInvocation(ctx.link, 'KeyValue.SetUnion', encode('x'))), /expected an array of strings/);
+      await assert.rejects(provider.handle(linkInvocation(ctx.link, 'KeyValue.Nope', encode('x'))), /no operation "KeyValue\.Nope"/);
       for (const op of ['constructor', 'toString', '__proto__']) {
-        await assert.rejects(provider.handle(ctx, op, encode('x')), /no operation/, op);
+        await assert.rejects(provider.handle(linkInvocation(ctx.link, op, encode('x'))), /no operation/, op);
       }
       // still serving
       assert.deepEqual(await kv.call('Get', k('after-errors')), { value: '', exists: false });
     });
 
     it('accepts blobs as bin and integers in any width, as different actor toolchains send them', async () => {
-      const ctx: InvocationContext = { actorId: 'MCONFORMANCE', link: kvLink('MCONFORMANCE', fx.values, provider.id) };
+      const ctx = { link: kvLink('MCONFORMANCE', fx.values, provider.id) };
       const key = k('wide');
       // {key: <bin>, value: i64 3}
       const payload = Buffer.concat([Buffer.from('82a36b6579c4', 'hex'), Buffer.from([key.length]), Buffer.from(key), Buffer.from('a576616c7565d30000000000000003', 'hex')]);
-      assert.deepEqual(decode(await provider.handle(ctx, 'KeyValue.Increment', payload)), 3);
+      assert.deepEqual(decode(await provider.handle(linkInvocation(ctx.link, 'KeyValue.Increment', payload))), 3);
     });
 
     it('buckets: same bucket shares keys across actors, different buckets are isolated', async () => {
@@ -318,6 +324,30 @@ export function kvConformance(label: string, setup: () => Promise<KvFixture>, pa
       assert.deepEqual(await c3.call('Get', key), { value: '', exists: false });
       assert.deepEqual(await kv.call('Get', key), { value: '', exists: false }, 'the default bucket is separate too');
       for (const l of [shared1, shared2, other]) await provider.deleteLink(l);
+    });
+
+    it('buckets cannot be reached from another bucket by spelling their keys (separators, prefixes, the default bucket)', async () => {
+      const b = `tenant${process.pid}`;
+      const tenant = kvLink('MTENANT', { ...fx.values, bucket: b }, provider.id);
+      const colon = kvLink('MCOLON', { ...fx.values, bucket: `${b}:x` }, provider.id);
+      for (const l of [tenant, colon]) await provider.putLink(l);
+      const [t, c] = [kvClient(provider, tenant, path), kvClient(provider, colon, path)];
+      const key = k('owned');
+      // How a bucket's key could be spelled by someone outside it, on any backend's storage layout.
+      const spellings = [`${b}:${key}`, `kv:${Buffer.byteLength(b)}:${b}:${key}`, `${b}\u0000${key}`, `${b}/${key}`];
+      await t.call('Set', { key, value: 'tenant data', expires: 0 });
+      for (const s of spellings) {
+        assert.deepEqual(await kv.call('Get', s), { value: '', exists: false }, `the default bucket reads ${JSON.stringify(s)}`);
+        await kv.call('Set', { key: s, value: 'pwned', expires: 0 }); // the default bucket writes its own key
+      }
+      assert.deepEqual(await t.call('Get', key), { value: 'tenant data', exists: true }, 'the tenant\'s value is untouched');
+      // bucket "<b>:x" + key "<key>" and bucket "<b>" + key "x:<key>" are different keys
+      await c.call('Set', { key, value: 'in <b>:x', expires: 0 });
+      assert.deepEqual(await t.call('Get', `x:${key}`), { value: '', exists: false });
+      await t.call('Set', { key: `x:${key}`, value: 'in <b>', expires: 0 });
+      assert.deepEqual(await c.call('Get', key), { value: 'in <b>:x', exists: true });
+      for (const s of spellings) assert.deepEqual(await kv.call('Get', s), { value: 'pwned', exists: true }, 'the default bucket keeps its own keys');
+      for (const l of [tenant, colon]) await provider.deleteLink(l);
     });
 
     it('after deleteLink the actor gets MISSING_LINK, and a new put works again', async () => {

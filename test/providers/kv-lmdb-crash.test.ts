@@ -1,6 +1,8 @@
+// tier: full — starts and kills writer processes
 // The lmdb backend's durability promise (src/providers/keyvalue/README.md "Durability"): once a
 // write's reply is out, it survives the host process dying without any shutdown (SIGKILL), and
 // increments stay exact when several processes write the same file at once.
+import { lmdbProviderScript, providerScriptImports } from '../support/fixtures-provider.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { kvClient, kvLink, testHost } from './kv-conformance.js';
 import { createProvider } from '../../src/providers/registry.js';
 
-const registryUrl = new URL('../../src/providers/registry.js', import.meta.url).href;
 
 /**
  * A separate Node process that links an lmdb keyvalue provider on `dataDir`, runs `increments`
@@ -20,17 +21,11 @@ const registryUrl = new URL('../../src/providers/registry.js', import.meta.url).
  */
 function crashingWriter(dataDir: string, key: string, increments: number): Promise<{ lastReply: number; signal: string | null; stderr: string }> {
   const script = `
-    const { createProvider } = await import(${JSON.stringify(registryUrl)});
-    const { encode, decode } = await import('@msgpack/msgpack');
-    const p = createProvider('keyvalue');
-    await p.start({ dataDir: ${JSON.stringify(dataDir)}, rpcTimeoutMs: 2000, log() {}, async callActor() { throw new Error('no'); } });
-    const link = { id: 'l', actor_id: 'MCRASH', provider_id: p.id, link_name: 'default', contract_id: 'wasmcloud:keyvalue', values: {} };
-    await p.putLink(link);
-    const ctx = { actorId: 'MCRASH', link };
+    ${lmdbProviderScript(dataDir, 'MCRASH')}
     const replies = [];
     for (let done = 0; done < ${increments}; done += 10) {
       replies.push(...await Promise.all(Array.from({ length: Math.min(10, ${increments} - done) }, () =>
-        p.handle(ctx, 'KeyValue.Increment', encode({ key: ${JSON.stringify(key)}, value: 1 })).then((b) => decode(b)))));
+        p.handle(linkInvocation(link, 'KeyValue.Increment', encode({ key: ${JSON.stringify(key)}, value: 1 }))).then((b) => decode(b)))));
     }
     if (new Set(replies).size !== replies.length) throw new Error('two increments got the same value');
     process.stdout.write(String(Math.max(...replies)) + '\\n', () => process.kill(process.pid, 'SIGKILL'));
@@ -44,6 +39,34 @@ function crashingWriter(dataDir: string, key: string, increments: number): Promi
     child.stderr.on('data', (d) => { err += d; });
     child.on('error', reject);
     child.on('exit', (_code, signal) => resolve({ lastReply: Number(out.trim()), signal, stderr: err }));
+  });
+}
+
+/**
+ * A separate Node process that opens and closes the lmdb store on `dataDir` `times` times (a host
+ * starting and stopping), reading `key` each time, while other processes write to it.
+ */
+function reopeningReader(dataDir: string, key: string, times: number): Promise<{ code: number | null; stderr: string }> {
+  const script = `
+    ${providerScriptImports()}
+    for (let i = 0; i < ${times}; i++) {
+      const scope = new HostScope();
+      const p = createProvider('keyvalue');
+      await p.start({ dataDir: ${JSON.stringify(dataDir)}, rpcTimeoutMs: 2000, scope, log() {}, hostId: 'NTEST', async invoke() { throw new Error('no'); } });
+      const link = { id: 'l', actor_id: 'MREOPEN', provider_id: p.id, link_name: 'default', contract_id: 'wasmcloud:keyvalue', values: {} };
+      await p.putLink(link);
+      await p.handle(linkInvocation(link, 'KeyValue.Get', encode(${JSON.stringify(key)})));
+      await p.shutdown();
+      await scope.close();
+    }
+  `;
+  const cwd = fileURLToPath(new URL('../../..', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr: err }));
   });
 }
 
@@ -85,6 +108,26 @@ describe('keyvalue lmdb: survives the host process being killed', () => {
       assert.equal(b.signal, 'SIGKILL', b.stderr);
       assert.deepEqual(await readCounter(dataDir, 'shared'), { value: '800', exists: true });
       assert.equal(Math.max(a.lastReply, b.lastReply), 800, 'whichever finished last saw the total');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a process opening the file while another commits never rolls the other\'s commits back', async () => {
+    // LMDB writes the file's "last transaction" while it opens, from a header it read a moment
+    // before: a commit landing in between was lost, and the next increment repeated a value.
+    const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-reopen-'));
+    try {
+      await readCounter(dataDir, 'contended'); // create the file first: the race is about opening an existing one
+      const [writer, ...openers] = await Promise.all([
+        crashingWriter(dataDir, 'contended', 1500),
+        reopeningReader(dataDir, 'contended', 40),
+        reopeningReader(dataDir, 'contended', 40),
+      ]);
+      for (const o of openers) assert.equal(o.code, 0, o.stderr);
+      assert.equal(writer.signal, 'SIGKILL', `the writer saw a repeated value or failed: ${writer.stderr}`);
+      assert.equal(writer.lastReply, 1500);
+      assert.deepEqual(await readCounter(dataDir, 'contended'), { value: '1500', exists: true });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { kvConformance, kvClient, kvLink, testHost } from './kv-conformance.js';
 import { createProvider } from '../../src/providers/registry.js';
 import { open } from 'lmdb';
+import { HostScope } from '../../src/core/scope.js';
 
 const lmdbFixture = async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-lmdb-'));
@@ -44,13 +45,14 @@ describe('keyvalue lmdb durability', () => {
     }
   });
 
-  it('two provider instances in one process share the open store', async () => {
+  it('two provider instances of one host share the open store', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-shared-'));
+    const scope = new HostScope(); // one host
     try {
       const a = createProvider('keyvalue', { linkName: 'default' });
       const b = createProvider('keyvalue', { linkName: 'other' });
-      await a.start(testHost(dataDir));
-      await b.start(testHost(dataDir));
+      await a.start(testHost(dataDir, [], scope));
+      await b.start(testHost(dataDir, [], scope));
       const la = kvLink('MA', {});
       const lb = { ...kvLink('MB', {}), link_name: 'other' };
       await a.putLink(la);
@@ -61,6 +63,7 @@ describe('keyvalue lmdb durability', () => {
       // b still works after a closed its handle
       assert.equal(await kvClient(b, lb).call('Increment', { key: 'shared', value: 1 }), 3);
       await b.shutdown();
+      await scope.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createProvider } from '../../src/providers/registry.js';
 import { kvConformance, kvClient, kvLink, testHost } from './kv-conformance.js';
-import { sweepExpired } from '../../src/providers/keyvalue/memory-store.js';
+import { MEMORY_BUCKETS } from '../../src/providers/keyvalue/memory-store.js';
 
 const memoryFixture = async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-kv-mem-'));
@@ -19,14 +19,16 @@ kvConformance('memory backend', memoryFixture, 'handleSync');
 describe('keyvalue memory sweep', () => {
   it('sweeping removes expired keys nobody reads again, and keeps the rest', async () => {
     const p = createProvider('keyvalue');
-    await p.start(testHost('/nonexistent'));
+    const host = testHost('/nonexistent');
+    await p.start(host);
+    const buckets = host.scope.use(MEMORY_BUCKETS);
     const link = kvLink('MSWEEPMEM', { backend: 'memory', bucket: 'sweep-test' });
     await p.putLink(link);
     const c = kvClient(p, link);
     await c.call('Set', { key: 'short', value: 'v', expires: 5 });
     await c.call('Set', { key: 'forever', value: 'v', expires: 0 });
-    assert.equal(sweepExpired(Date.now()), 0, 'nothing has expired yet');
-    assert.ok(sweepExpired(Date.now() + 6000) >= 1, 'as seen from 6 s later, the 5 s key is swept');
+    assert.equal(buckets.sweepExpired(Date.now()), 0, 'nothing has expired yet');
+    assert.ok(buckets.sweepExpired(Date.now() + 6000) >= 1, 'as seen from 6 s later, the 5 s key is swept');
     assert.deepEqual(await c.call('Get', 'short'), { value: '', exists: false });
     assert.deepEqual(await c.call('Get', 'forever'), { value: 'v', exists: true });
     await p.shutdown();

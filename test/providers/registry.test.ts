@@ -5,13 +5,15 @@ import { fromSeed } from '@nats-io/nkeys';
 import { Codec } from '@nats-io/nkeys/lib/codec.js';
 import { Prefix } from '@nats-io/nkeys';
 import { BUILTIN_PROVIDERS, builtinProvider, createProvider } from '../../src/providers/registry.js';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 
 describe('built-in provider registry', () => {
-  it('lists httpserver, keyvalue, logging and numbergen with their contracts', () => {
+  it('lists httpserver, keyvalue, messaging, httpclient, logging and numbergen with their contracts', () => {
     assert.deepEqual(BUILTIN_PROVIDERS.map((p) => [p.name, p.contractId]), [
       ['httpserver', 'wasmcloud:httpserver'],
       ['keyvalue', 'wasmcloud:keyvalue'],
+      ['messaging', 'wasmcloud:messaging'],
+      ['httpclient', 'wasmcloud:httpclient'],
       ['logging', 'wasmcloud:builtin:logging'],
       ['numbergen', 'wasmcloud:builtin:numbergen'],
     ]);
@@ -29,7 +31,7 @@ describe('built-in provider registry', () => {
       assert.equal(p.id, expected, p.name);
       assert.match(p.id, /^V[A-Z2-7]{55}$/);
     }
-    assert.equal(new Set(BUILTIN_PROVIDERS.map((p) => p.id)).size, 4, 'ids are distinct');
+    assert.equal(new Set(BUILTIN_PROVIDERS.map((p) => p.id)).size, BUILTIN_PROVIDERS.length, 'ids are distinct');
   });
 
   it('finds providers by name, id or contract', () => {
@@ -40,7 +42,7 @@ describe('built-in provider registry', () => {
   });
 
   it('creates httpserver and keyvalue providers carrying the registry id, contract and link name', () => {
-    for (const name of ['httpserver', 'keyvalue']) {
+    for (const name of ['httpserver', 'keyvalue', 'messaging', 'httpclient']) {
       const p = createProvider(name, { linkName: 'backup' });
       const info = builtinProvider(name)!;
       assert.equal(p.id, info.id);
@@ -55,8 +57,8 @@ describe('built-in provider registry', () => {
     assert.throws(() => createProvider('logging'), /built into the host and needs no provider/);
     assert.throws(() => createProvider('httpsrever'), (e: Error) => {
       assert.ok(isStratusError(e, 'BAD_REQUEST'));
-      assert.match(e.message, /no built-in provider named "httpsrever"/);
-      assert.match(e.message, /httpserver, keyvalue, logging, numbergen/);
+      assert.match(e.message, /no built-in provider named "httpsrever"; did you mean "httpserver"\?/);
+      assert.match(e.message, /built-in providers: httpserver, keyvalue, messaging, httpclient$/);
       return true;
     });
   });

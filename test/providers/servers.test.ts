@@ -1,3 +1,4 @@
+// tier: full — starts redis-server and nats-server
 // The test-support servers themselves: real processes on free loopback ports, restartable.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// tier: full — builds AssemblyScript actors (cached between runs)
 // The SDK's guest ABI, generated bindings and JSON writer, driven through __guest_call exactly
 // as a wasmCloud host does (reference §1.5), with the byte vectors of reference §6.2.
 import { test, before } from 'node:test';

@@ -1,3 +1,4 @@
+// tier: full — builds AssemblyScript actors (cached between runs)
 // The SDK's allocation-saving paths behave exactly like the code they replace: map keys matched in
 // place (Reader.keyStart/keyIs) agree with decoding the key (Reader.str) on every input, including
 // non-ASCII keys, unknown keys and truncated bytes; cached host-call names follow the strings

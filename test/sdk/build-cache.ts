@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildActorProject, type BuildResult } from '../../src/build/index.js';
-import { compileAssemblyScript } from '../../src/build/assemblyscript.js';
+import { buildActorProject, type BuildResult } from '../../src/toolchain/index.js';
+import { compileAssemblyScript } from '../../src/toolchain/assemblyscript.js';
 import { packageRoot } from '../../src/codegen/generate.js';
 
 export const ROOT = packageRoot();
@@ -31,7 +31,7 @@ function sourceHash(dir: string): string {
   const h = createHash('sha256');
   hashTree(h, dir);
   hashTree(h, join(ROOT, 'sdk', 'assemblyscript'));
-  h.update(readFileSync(join(ROOT, 'src', 'build', 'assemblyscript.ts'))); // compiler flags (runtime)
+  h.update(readFileSync(join(ROOT, 'src', 'toolchain', 'assemblyscript.ts'))); // compiler flags (runtime)
   return h.digest('hex').slice(0, 24);
 }
 

@@ -1,3 +1,4 @@
+// tier: full — builds AssemblyScript actors (cached between runs)
 // Header maps in generated bindings are checked while decoding and turned into a Map only when
 // read (the kvcounter never reads them). Requests decoded that way must behave exactly like an
 // eager decode: same errors, same re-encoded bytes, same headers, one Map per object.

@@ -1,3 +1,4 @@
+// tier: full — builds AssemblyScript actors (cached between runs)
 // The AssemblyScript msgpack codec checked against two independent JS implementations
 // (@msgpack/msgpack and msgpackr) on generated values, in both directions, plus every wire
 // format the reader must accept (reference §2.1).

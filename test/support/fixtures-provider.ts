@@ -3,8 +3,9 @@
 // invocation and link it sees, and can reject links whose values say so.
 import { createKeyPair } from '../../src/claims/nkeys.js';
 import { decode, encode } from '../../src/codec/msgpack.js';
-import { LinkError } from '../../src/host/errors.js';
-import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHost } from '../../src/host/types.js';
+import { LinkError } from '../../src/core/errors.js';
+import type { CapabilityProvider, ProviderHost } from '../../src/host/provider-contract.js';
+import type { Invocation, LinkDefinition } from '../../src/core/wire.js';
 
 export interface SeenCall { actorId: string; linkName: string; operation: string; payload: Uint8Array }
 
@@ -19,6 +20,8 @@ export class MemoryKv implements CapabilityProvider {
   readonly linkDeletes: LinkDefinition[] = [];
   readonly counters = new Map<string, number>();
   shutdowns = 0;
+  /** Accept links whose values say `reject` (a backend that came back). */
+  acceptAll = false;
   /** Replace the reply of the next Increment (to test encodings the actor must accept). */
   nextReply: Uint8Array | undefined;
 
@@ -32,7 +35,7 @@ export class MemoryKv implements CapabilityProvider {
   }
 
   async putLink(link: LinkDefinition): Promise<void> {
-    if (link.values.reject) throw new LinkError(`memory-kv refuses this link: ${link.values.reject}`, 'remove the reject value');
+    if (link.values.reject && !this.acceptAll) throw new LinkError(`memory-kv refuses this link: ${link.values.reject}`, 'remove the reject value');
     this.linkPuts.push(link);
   }
 
@@ -40,8 +43,9 @@ export class MemoryKv implements CapabilityProvider {
     this.linkDeletes.push(link);
   }
 
-  async handle(ctx: InvocationContext, operation: string, payload: Uint8Array): Promise<Uint8Array> {
-    this.calls.push({ actorId: ctx.actorId, linkName: ctx.link.link_name, operation, payload: payload.slice() });
+  async handle(inv: Invocation): Promise<Uint8Array> {
+    const { operation, msg: payload } = inv;
+    this.calls.push({ actorId: inv.origin.public_key, linkName: inv.target.link_name, operation, payload: payload.slice() });
     if (operation !== 'KeyValue.Increment') throw new Error(`memory-kv does not implement ${operation}`);
     const req = decode<{ key: string; value: number }>(payload);
     const next = (this.counters.get(req.key) ?? 0) + req.value;
@@ -58,4 +62,28 @@ export class MemoryKv implements CapabilityProvider {
   async shutdown(): Promise<void> {
     this.shutdowns++;
   }
+}
+
+const srcUrl = (p: string) => new URL(`../../src/${p}`, import.meta.url).href;
+
+/** Imports for a child-process script: createProvider, HostScope, linkInvocation, encode, decode. */
+export function providerScriptImports(): string {
+  return `
+    const { createProvider } = await import(${JSON.stringify(srcUrl('providers/registry.js'))});
+    const { HostScope } = await import(${JSON.stringify(srcUrl('core/scope.js'))});
+    const { linkInvocation } = await import(${JSON.stringify(srcUrl('core/wire.js'))});
+    const { encode, decode } = await import('@msgpack/msgpack');`;
+}
+
+/**
+ * The start of a child-process script (ESM, top-level await) that starts a keyvalue provider on
+ * `dataDir` and links actor `actorId` to it with default values. Defines `p`, `link`, `encode`,
+ * `decode` and `linkInvocation` for the rest of the script.
+ */
+export function lmdbProviderScript(dataDir: string, actorId: string): string {
+  return `${providerScriptImports()}
+    const p = createProvider('keyvalue');
+    await p.start({ dataDir: ${JSON.stringify(dataDir)}, rpcTimeoutMs: 2000, scope: new HostScope(), log() {}, hostId: 'NTEST', async invoke() { throw new Error('no'); } });
+    const link = { id: 'l', actor_id: ${JSON.stringify(actorId)}, provider_id: p.id, link_name: 'default', contract_id: 'wasmcloud:keyvalue', values: {} };
+    await p.putLink(link);`;
 }

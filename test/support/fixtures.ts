@@ -3,10 +3,11 @@ import { signActorModule, type SignActorOptions } from '../../src/claims/sign.js
 import { Host } from '../../src/host/host.js';
 import type { HostOptions } from '../../src/host/api.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture, FIXTURES } from './wat.js';
+import { fixture, FIXTURES, wat2wasm } from './wat.js';
 
 export { fixture, wat2wasm, FIXTURES } from './wat.js';
 
@@ -51,10 +52,48 @@ export async function signedC(name: string, opts: Partial<SignActorOptions> = {}
   return signActorModule(buildC(name), { name, ...opts });
 }
 
+/**
+ * Compile `test/fixtures/c/<name>.c` with clang, once per source content and clang version: the
+ * result is cached in the OS temp dir, so test files (and runs) share the build.
+ */
 export function buildC(name: string): Uint8Array {
+  const src = join(FIXTURES, 'c', `${name}.c`);
+  const version = spawnSync('clang', ['--version'], { encoding: 'utf8' });
+  if (version.error) throw new Error(`clang is required to build the C fixture: ${version.error.message}`);
+  const key = createHash('sha256').update(version.stdout).update(readFileSync(src)).digest('hex').slice(0, 24);
+  const cacheDir = join(tmpdir(), 'stratus-test-c-cache');
+  const cached = join(cacheDir, `${name}-${key}.wasm`);
+  if (existsSync(cached)) return new Uint8Array(readFileSync(cached));
   const out = join(mkdtempSync(join(tmpdir(), 'stratus-c-')), `${name}.wasm`);
-  const r = spawnSync('clang', ['--target=wasm32', '-nostdlib', '-O2', '-Wl,--no-entry', '-o', out, join(FIXTURES, 'c', `${name}.c`)], { encoding: 'utf8' });
-  if (r.error) throw new Error(`clang is required to build the C fixture: ${r.error.message}`);
+  const r = spawnSync('clang', ['--target=wasm32', '-nostdlib', '-O2', '-Wl,--no-entry', '-o', out, src], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`clang failed for ${name}.c:\n${r.stderr}`);
-  return new Uint8Array(readFileSync(out));
+  mkdirSync(cacheDir, { recursive: true });
+  // written under a temporary name, then renamed: a concurrent test file never reads half a module
+  const tmp = `${cached}.${process.pid}.tmp`;
+  copyFileSync(out, tmp);
+  renameSync(tmp, cached);
+  return new Uint8Array(readFileSync(cached));
+}
+
+/** An actor whose operation "Work" runs `work` (WAT instructions) and answers "done"; anything else answers "alive". */
+export async function workActor(name: string, work: string): Promise<Uint8Array> {
+  const src = `(module
+  ;;@wasmbus
+  ;;@lib
+  (data (i32.const 16) "done")
+  (data (i32.const 32) "alive")
+  (func (export "__guest_call") (param $op_len i32) (param $len i32) (result i32)
+    (local $op i32) (local $i i32)
+    (call $reset)
+    (local.set $op (call $alloc (local.get $op_len)))
+    (call $guest_request (local.get $op) (call $alloc (local.get $len)))
+    (if (i32.eq (i32.load8_u (local.get $op)) (i32.const 87)) ;; 'W'
+      (then
+        ${work}
+        (call $guest_response (i32.const 16) (i32.const 4))
+        (return (i32.const 1))))
+    (call $guest_response (i32.const 32) (i32.const 5))
+    (i32.const 1))
+)`;
+  return signActorModule(await wat2wasm(src, `${name}.wat`), { name });
 }

@@ -1,10 +1,17 @@
+// Asyncify (binaryen, asyncify.ts), the host-code preparation around it (prepare.ts: fuel + Asyncify
+// + the integrity-checked code cache) and its worker (host-thread.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asyncifyModule, asyncifyStats, AsyncifyError, defaultAsyncifyCacheDir } from '../../src/wasm/asyncify.js';
+import { Asyncifier, AsyncifyError, defaultAsyncifyCacheDir } from '../../src/wasm/asyncify.js';
+import { HostCodePreparer, type PrepareRequest } from '../../src/wasm/prepare.js';
+import { CACHE_KEY_FILE } from '../../src/wasm/cache-key.js';
+import { CodeCache } from '../../src/wasm/code-cache.js';
+import { prepareForHostThread, preparationStats } from '../../src/wasm/host-thread.js';
+import { HostScope } from '../../src/core/scope.js';
 import { parseModule } from '../../src/wasm/sections.js';
 import { compileWat } from '../support/wat.js';
 
@@ -23,11 +30,23 @@ const ASYNCIFY_EXPORTS = ['asyncify_get_state', 'asyncify_start_rewind', 'asynci
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'stratus-asyncify-'));
 const source = () => compileWat(WAT, 'asyncify.wat', { validate: true, debugNames: false });
-const wasmFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.wasm'));
+const entryFiles = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('.'));
+/** A preparation request with a cache and a home of its own. */
+const request = async (over: Partial<PrepareRequest> = {}): Promise<PrepareRequest> =>
+  ({ bytes: await source(), imports: IMPORTS, cacheDir: freshDir(), home: freshDir(), ...over });
+
+/** Run the prepared module: it has the fuel import and answers run(5) = 5 + 100 + 15. */
+function runPrepared(bytes: Uint8Array): number {
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    env: { sleep_value: (x: number) => x + 100, log: () => undefined },
+    stratus: { refuel: () => 10_000 },
+  });
+  return (inst.exports.run as (x: number) => number)(5);
+}
 
 test('the transform adds the asyncify exports and keeps the module working', async () => {
   const input = await source();
-  const out = await asyncifyModule(input, { imports: IMPORTS, cacheDir: freshDir() });
+  const out = await new Asyncifier().transform(input, IMPORTS);
   assert.ok(WebAssembly.validate(out));
   const names = parseModule(out).exports.map((e) => e.name);
   for (const n of ASYNCIFY_EXPORTS) assert.ok(names.includes(n), `${n} exported`);
@@ -38,65 +57,166 @@ test('the transform adds the asyncify exports and keeps the module working', asy
   assert.deepEqual(logged, [15]);
 });
 
-test('second transform of the same bytes is a cache hit and does not run binaryen', async () => {
-  const dir = freshDir();
-  const input = await source();
-  const s0 = asyncifyStats();
-  const first = await asyncifyModule(input, { imports: IMPORTS, cacheDir: dir });
-  const s1 = asyncifyStats();
-  assert.equal(s1.transforms, s0.transforms + 1);
-  assert.equal(wasmFiles(dir).length, 1);
-  assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.wasm')), [], 'no temp files left behind');
+test('a preparation adds fuel checks and Asyncify; the second of the same bytes is a cache hit without binaryen', async () => {
+  const req = await request();
+  const p = new HostCodePreparer();
+  const first = await p.prepare(req);
+  assert.equal(first.cache, 'miss');
+  assert.deepEqual(first.warnings, []);
+  assert.equal(p.asyncifier.stats.transforms, 1);
+  assert.ok(WebAssembly.Module.imports(new WebAssembly.Module(first.bytes)).some((i) => i.module === 'stratus' && i.name === 'refuel'));
+  assert.equal(runPrepared(first.bytes), 120);
+  assert.equal(entryFiles(req.cacheDir!).length, 1);
+  assert.deepEqual(readdirSync(req.cacheDir!).filter((f) => f.startsWith('.')), [], 'no temp files left behind');
 
-  const second = await asyncifyModule(input, { imports: [...IMPORTS, ...IMPORTS], cacheDir: dir }); // duplicates do not change the key
-  const s2 = asyncifyStats();
-  assert.equal(s2.transforms, s1.transforms, 'binaryen not called');
-  assert.equal(s2.cacheHits, s1.cacheHits + 1);
-  assert.deepEqual(second, first);
+  const second = await p.prepare({ ...req, imports: [...IMPORTS, ...IMPORTS] }); // duplicates do not change the key
+  assert.equal(second.cache, 'hit');
+  assert.equal(p.asyncifier.stats.transforms, 1, 'binaryen not called');
+  assert.deepEqual(second.bytes, first.bytes);
 
-  await asyncifyModule(input, { imports: [...IMPORTS, 'env.log'], cacheDir: dir });
-  assert.equal(asyncifyStats().transforms, s2.transforms + 1, 'other imports: another key');
-  assert.equal(wasmFiles(dir).length, 2);
+  await p.prepare({ ...req, imports: [...IMPORTS, 'env.log'] });
+  assert.equal(p.asyncifier.stats.transforms, 2, 'other imports: another key');
+  assert.equal(entryFiles(req.cacheDir!).length, 2);
 });
 
-test('a cache hit in a fresh process does not load binaryen at all', async () => {
+test('the cache key is made on first use in $STRATUS_HOME/keys, readable by its owner only', async () => {
+  const req = await request();
+  await new HostCodePreparer().prepare(req);
+  const keyFile = join(req.home, 'keys', CACHE_KEY_FILE);
+  assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+  assert.match(readFileSync(keyFile, 'utf8'), /^[0-9a-f]{64}\n$/);
+  assert.ok(!readdirSync(req.cacheDir!).some((f) => f.includes('key')), 'the key is not in the cache directory');
+  const key = readFileSync(keyFile);
+  await new HostCodePreparer().prepare(req);
+  assert.deepEqual(readFileSync(keyFile), key, 'kept, not replaced');
+});
+
+test('entries made with another key are rejected and rewritten; a key others can read disables the cache', async () => {
+  const req = await request();
+  await new HostCodePreparer().prepare(req);
+  // the same cache directory used by a host with another $STRATUS_HOME (another key)
+  const other = await new HostCodePreparer().prepare({ ...req, home: freshDir() });
+  assert.equal(other.cache, 'miss');
+  assert.equal(other.rejectedEntry, true);
+  assert.match(other.warnings.join('\n'), /rejected the cached code .*authentication code does not verify/);
+  assert.equal(runPrepared(other.bytes), 120);
+
+  const home = freshDir();
+  await new HostCodePreparer().prepare({ ...req, home });
+  chmodSync(join(home, 'keys', CACHE_KEY_FILE), 0o644);
+  const open = await new HostCodePreparer().prepare({ ...req, home });
+  assert.equal(open.cache, 'off');
+  assert.match(open.warnings.join('\n'), /code cache is not used: .*can be read or written by other users \(mode 644\); run `chmod 600 /);
+  assert.equal(runPrepared(open.bytes), 120, 'still prepared, just not cached');
+});
+
+test('an entry whose code was edited (its hash recomputed, no key) is rejected', async () => {
+  const req = await request();
+  const p = new HostCodePreparer();
+  const good = await p.prepare(req);
+  const [name] = entryFiles(req.cacheDir!);
+  const file = join(req.cacheDir!, name!);
+  const entry = readFileSync(file);
+  const header = entry.length - good.bytes.length;
+  // flip one byte of the code and fix up the recorded code hash (bytes header-64 .. header-32)
+  const edited = Buffer.from(entry);
+  edited[edited.length - 1] ^= 0xff;
+  const { createHash } = await import('node:crypto');
+  createHash('sha256').update(edited.subarray(header)).digest().copy(edited, header - 64);
+  writeFileSync(file, edited);
+  const again = await p.prepare(req);
+  assert.equal(again.rejectedEntry, true);
+  assert.match(again.warnings.join('\n'), /authentication code does not verify/);
+  assert.deepEqual(again.bytes, good.bytes);
+  assert.deepEqual(readFileSync(file), entry, 'entry rewritten as it was');
+  // and with the code left alone but the recorded hash wrong
+  const badHash = Buffer.from(entry);
+  badHash[header - 40] ^= 1;
+  writeFileSync(file, badHash);
+  assert.match((await p.prepare(req)).warnings.join('\n'), /does not match the hash recorded/);
+});
+
+test('CodeCache refuses entries in the old format and misses on absent ones', async () => {
   const dir = freshDir();
-  const input = await source();
-  await asyncifyModule(input, { imports: IMPORTS, cacheDir: dir });
-  const inputFile = join(dir, 'input.bin');
-  writeFileSync(inputFile, input);
-  const mod = new URL('../../src/wasm/asyncify.js', import.meta.url).href;
+  const cache = new CodeCache(dir, Buffer.alloc(32, 7));
+  const key = Buffer.alloc(32, 1);
+  assert.deepEqual(await cache.read(key), { kind: 'miss' });
+  writeFileSync(cache.fileFor(key), await source()); // a bare module, as format 1 stored them
+  const r = await cache.read(key);
+  assert.ok(r.kind === 'rejected' && /not an entry of this cache/.test(r.reason), JSON.stringify(r));
+  await cache.write(key, Uint8Array.of(1, 2, 3));
+  assert.deepEqual(await cache.read(key), { kind: 'hit', bytes: Uint8Array.of(1, 2, 3) });
+  assert.ok((await cache.read(Buffer.alloc(32, 2))).kind === 'miss');
+});
+
+test('through the host\'s worker: the worker is made once per scope; a cache hit is found on the host thread, with no worker and no binaryen', async () => {
+  const req = await request();
+  const scope = new HostScope();
+  try {
+    const a = await prepareForHostThread(scope, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home });
+    assert.equal(runPrepared(a), 120);
+    assert.deepEqual({ ...preparationStats(scope) }, { transforms: 1, cacheHits: 0, rejectedEntries: 0, cacheWriteErrors: 0, binaryenLoads: 1, workersStarted: 1 });
+  } finally {
+    await scope.close();
+  }
+  const fresh = new HostScope(); // a new scope: no worker yet, and a hit needs none (cache-lookup.ts)
+  try {
+    const b = await prepareForHostThread(fresh, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home });
+    assert.equal(runPrepared(b), 120);
+    await prepareForHostThread(fresh, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home });
+    assert.deepEqual({ ...preparationStats(fresh) }, { transforms: 0, cacheHits: 2, rejectedEntries: 0, cacheWriteErrors: 0, binaryenLoads: 0, workersStarted: 0 });
+  } finally {
+    await fresh.close();
+  }
+  await assert.rejects(prepareForHostThread(fresh, await source(), { imports: IMPORTS }), /closed/);
+});
+
+test('the worker\'s errors keep their name and message; a rejected entry is logged by the caller', async () => {
+  const scope = new HostScope();
+  const logs: string[] = [];
+  try {
+    await assert.rejects(prepareForHostThread(scope, Uint8Array.of(0, 0x61, 0x73, 0x6d, 9), { imports: IMPORTS, cacheDir: null }),
+      (e: unknown) => e instanceof Error && e.name === 'FuelError');
+    await assert.rejects(prepareForHostThread(scope, await source(), { imports: ['bad'], cacheDir: null }),
+      (e: unknown) => e instanceof Error && e.name === 'AsyncifyError' && /module\.name/.test(e.message));
+    const req = await request();
+    await prepareForHostThread(scope, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home });
+    for (const f of entryFiles(req.cacheDir!)) writeFileSync(join(req.cacheDir!, f), 'garbage');
+    const out = await prepareForHostThread(scope, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home, log: (_l, t) => logs.push(t) });
+    assert.equal(runPrepared(out), 120);
+    assert.equal(logs.length, 1);
+    assert.match(logs[0]!, /rejected the cached code .*not an entry of this cache.*preparing the module again/);
+    assert.equal(preparationStats(scope).rejectedEntries, 1);
+  } finally {
+    await scope.close();
+  }
+});
+
+/** (module (func)): the smallest module with code. */
+const WASM_MIN = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, 4, 1, 2, 0, 0x0b];
+
+test('an idle preparation worker does not keep the process alive', () => {
+  const mod = (p: string) => JSON.stringify(new URL(`../../src/${p}`, import.meta.url).href);
   const script = `
-    import { readFileSync } from 'node:fs';
-    const { asyncifyModule, asyncifyStats } = await import(${JSON.stringify(mod)});
-    const out = await asyncifyModule(new Uint8Array(readFileSync(${JSON.stringify(inputFile)})), { imports: ${JSON.stringify(IMPORTS)}, cacheDir: ${JSON.stringify(dir)} });
-    console.log(JSON.stringify({ ...asyncifyStats(), valid: WebAssembly.validate(out) }));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const { prepareForHostThread } = await import(${mod('wasm/host-thread.js')});
+    const { HostScope } = await import(${mod('core/scope.js')});
+    const scope = new HostScope(); // never closed
+    const bytes = Uint8Array.from(${JSON.stringify([...WASM_MIN])});
+    const out = await prepareForHostThread(scope, bytes, { imports: ['env.f'], cacheDir: null });
+    console.log(WebAssembly.validate(out));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.signal, null, 'exited by itself');
   assert.equal(r.status, 0, r.stderr);
-  const stats = JSON.parse(r.stdout) as { transforms: number; cacheHits: number; binaryenLoads: number; valid: boolean };
-  assert.deepEqual(stats, { transforms: 0, cacheHits: 1, cacheWriteErrors: 0, binaryenLoads: 0, valid: true });
+  assert.equal(r.stdout.trim(), 'true');
 });
 
-test('a corrupt cache entry is ignored and rewritten', async () => {
-  const dir = freshDir();
-  const input = await source();
-  const good = await asyncifyModule(input, { imports: IMPORTS, cacheDir: dir });
-  const [file] = wasmFiles(dir);
-  writeFileSync(join(dir, file!), good.subarray(0, good.length - 3)); // truncated: fails WebAssembly.validate
-  const s0 = asyncifyStats();
-  const again = await asyncifyModule(input, { imports: IMPORTS, cacheDir: dir });
-  assert.equal(asyncifyStats().transforms, s0.transforms + 1);
-  assert.deepEqual(again, good);
-  assert.deepEqual(new Uint8Array(readFileSync(join(dir, file!))), good, 'entry rewritten');
-});
-
-test('an unusable cache directory does not fail the transform', async () => {
+test('an unusable cache directory does not fail the preparation', async () => {
   const blocker = join(freshDir(), 'not-a-dir');
   writeFileSync(blocker, 'x');
-  const s0 = asyncifyStats();
-  const out = await asyncifyModule(await source(), { imports: IMPORTS, cacheDir: join(blocker, 'asyncify') });
-  assert.ok(WebAssembly.validate(out));
-  assert.equal(asyncifyStats().cacheWriteErrors, s0.cacheWriteErrors + 1);
+  const r = await new HostCodePreparer().prepare(await request({ cacheDir: join(blocker, 'asyncify') }));
+  assert.equal(runPrepared(r.bytes), 120);
+  assert.equal(r.cacheWriteFailed, true);
+  assert.match(r.warnings.join('\n'), /could not store the prepared code/);
 });
 
 test('binaryen failures become a short AsyncifyError, without binaryen output on stderr', async () => {
@@ -107,7 +227,7 @@ test('binaryen failures become a short AsyncifyError, without binaryen output on
   process.stderr.write = ((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; }) as typeof write;
   let err: unknown;
   try {
-    await asyncifyModule(tail, { imports: IMPORTS, cacheDir: freshDir() });
+    await new Asyncifier().transform(tail, IMPORTS);
   } catch (e) {
     err = e;
   } finally {
@@ -127,15 +247,17 @@ test('features outside the supported set are reported, not carried along', async
     (func (export "f") (param i32) (result i32)
       (try (result i32) (do (call $sleep (local.get 0))) (catch $t))))`, { exceptions: true });
   assert.ok(WebAssembly.validate(eh));
-  await assert.rejects(asyncifyModule(eh, { imports: IMPORTS, cacheDir: freshDir() }),
+  await assert.rejects(new Asyncifier().transform(eh, IMPORTS),
     (e: unknown) => e instanceof AsyncifyError && /exception-handling/.test(e.message));
 });
 
 test('invalid input and bad import names are refused before binaryen', async () => {
-  await assert.rejects(asyncifyModule(Uint8Array.of(0, 0x61, 0x73, 0x6d, 9), { imports: IMPORTS, cacheDir: freshDir() }),
+  const a = new Asyncifier();
+  await assert.rejects(a.transform(Uint8Array.of(0, 0x61, 0x73, 0x6d, 9), IMPORTS),
     (e: unknown) => e instanceof AsyncifyError && /not a valid WebAssembly module/.test(e.message));
-  await assert.rejects(asyncifyModule(await source(), { imports: ['sleep_value'], cacheDir: freshDir() }), /module\.name/);
-  await assert.rejects(asyncifyModule(await source(), { imports: [], cacheDir: freshDir() }), AsyncifyError);
+  await assert.rejects(a.transform(await source(), ['sleep_value']), /module\.name/);
+  await assert.rejects(a.transform(await source(), []), AsyncifyError);
+  assert.equal(a.stats.binaryenLoads, 0);
 });
 
 test('default cache dir: STRATUS_CACHE_DIR, then XDG_CACHE_HOME, then ~/.cache', () => {

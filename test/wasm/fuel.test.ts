@@ -6,11 +6,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileWat, type WatFeatures } from '../support/wat.js';
 import { buildC } from '../support/fixtures.js';
-import { injectFuel, FuelError, FUEL_IMPORT_MODULE, FUEL_IMPORT_NAME } from '../../src/wasm/fuel.js';
+import { injectFuel, FuelError, FUEL_IMPORT_MODULE, FUEL_IMPORT_NAME, bulkCost, growCost, tableCost, CHEAP_BULK_BYTES } from '../../src/wasm/fuel.js';
 import { CodeReader, DecodeError } from '../../src/wasm/instructions.js';
 import { parseModule, WASM_HEADER } from '../../src/wasm/sections.js';
 import { GuestAbi, type HostCallResult } from '../../src/abi/guest.js';
-import { compileProject, loadConfig } from '../../src/build/index.js';
+import { compileProject, loadConfig } from '../../src/toolchain/index.js';
 import { KeyValueCodec } from '../../src/codec/interfaces/keyvalue.js';
 import { encodeHttpRequest, decodeHttpResponse } from '../../src/codec/interfaces/httpserver.js';
 
@@ -234,9 +234,9 @@ test('types, imports and globals are added where missing and reused where presen
   assert.deepEqual(info.customSections, ['abc']);
   assert.equal(WebAssembly.Module.imports(new WebAssembly.Module(out))[0]!.name, 'refuel');
 
-  // an existing () -> i32 type is reused; the new global follows imported and defined globals
+  // an existing (i32) -> i32 type is reused; the new global follows imported and defined globals
   const src = `(module (import "m" "g" (global $g i32)) (global $h (mut i32) (i32.const 4))
-    (func (export "f") (result i32) (global.get $h)) (func (export "fuel") (result i32) (i32.const 0))
+    (func (export "f") (result i32) (global.get $h)) (func (export "fuel") (param i32) (result i32) (local.get 0))
     (func (export "callsF") (result i32) (call 0)))`;
   const plain = await wat(src);
   const fuel = injectFuel(plain, { initialFuel: 1234 });
@@ -253,6 +253,89 @@ test('types, imports and globals are added where missing and reused where presen
   // a function that calls is checked on entry (the call could recurse)
   assert.equal((inst2.exports.callsF as () => number)(), 4);
   assert.equal((inst2.exports.fuelGlobal as WebAssembly.Global).value, 1233);
+});
+
+// Weighed instructions: with no fuel to start with and a refuel that hands out none, every charge
+// shows up as one refuel call whose argument is minus the charge (leaf functions spend nothing else).
+const WEIGHED = `(module
+  (memory (export "memory") 1 100)
+  (table $t 4 100 funcref)
+  (data $d "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+  (elem $e func $f $f $f)
+  (func $f)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "fill") (param i32) (memory.fill (i32.const 0) (i32.const 7) (local.get 0)))
+  (func (export "copy") (param i32) (memory.copy (i32.const 0) (i32.const 4096) (local.get 0)))
+  (func (export "init") (param i32) (memory.init $d (i32.const 0) (i32.const 0) (local.get 0)))
+  (func (export "fillSmallConst") (memory.fill (i32.const 0) (i32.const 1) (i32.const ${CHEAP_BULK_BYTES})))
+  (func (export "fillBigConst") (memory.fill (i32.const 0) (i32.const 1) (i32.const 40000)))
+  (func (export "tfill") (param i32) (table.fill $t (i32.const 0) (ref.null func) (local.get 0)))
+  (func (export "tcopy") (param i32) (table.copy $t $t (i32.const 0) (i32.const 1) (local.get 0)))
+  (func (export "tinit") (param i32) (table.init $t $e (i32.const 0) (i32.const 0) (local.get 0)))
+  (func (export "tgrow") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0)))
+  (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0))))`;
+
+async function weighedInstance() {
+  const plain = await wat(WEIGHED, { reference_types: true });
+  const charges: number[] = [];
+  const inst = await instantiate(injectFuel(plain, { initialFuel: 0 }), { stratus: { refuel: (left: number) => { charges.push(-left); return 0; } } });
+  const ex = inst.exports as Record<string, (...a: number[]) => number>;
+  /** What calling `name(...args)` spent, and its result. */
+  const spend = (name: string, ...args: number[]) => {
+    charges.length = 0;
+    const result = ex[name]!(...args);
+    return { charged: [...charges], result };
+  };
+  return { spend, memory: inst.exports.memory as WebAssembly.Memory };
+}
+
+test('memory.grow spends fuel for the pages it leaves (now + asked), checked at once', async () => {
+  const { spend, memory } = await weighedInstance();
+  assert.deepEqual(spend('grow', 3), { charged: [growCost(1, 3)], result: 1 });
+  assert.equal(memory.buffer.byteLength, 4 * 65536, 'the grow itself still happens');
+  assert.deepEqual(spend('grow', 10), { charged: [growCost(4, 10)], result: 4 });
+  assert.ok(growCost(4, 10) > growCost(1, 3));
+  // a grow that fails (past the maximum) is charged too, with the asked-for pages capped
+  assert.deepEqual(spend('grow', -1), { charged: [growCost(14, 0xffffffff)], result: -1 });
+  assert.equal(growCost(0, 0xffffffff), 65536 * growCost(0, 1), 'pages asked are capped at 65 536');
+});
+
+test('memory.fill, memory.copy and memory.init spend fuel in proportion to their length', async () => {
+  const { spend, memory } = await weighedInstance();
+  assert.deepEqual(spend('fill', 4096).charged, [bulkCost(4096)]);
+  assert.equal(new Uint8Array(memory.buffer)[4095], 7, 'the fill itself still happens');
+  assert.deepEqual(spend('copy', 60000).charged, [bulkCost(60000)]);
+  assert.deepEqual(spend('init', 64).charged, [bulkCost(64)]);
+  assert.ok(bulkCost(60000) > bulkCost(4096) && bulkCost(4096) > bulkCost(64));
+  // a constant length up to CHEAP_BULK_BYTES is not weighed; a larger constant is
+  assert.deepEqual(spend('fillSmallConst').charged, []);
+  assert.deepEqual(spend('fillBigConst').charged, [bulkCost(40000)]);
+  // an out-of-bounds length traps as before, after being charged (it cannot wrap the i32 counter)
+  const huge = spend.bind(null, 'fill', -1);
+  assert.throws(huge, WebAssembly.RuntimeError);
+  assert.equal(bulkCost(0xffffffff), 2 ** 30 - 1, 'at most 2^30: the i32 fuel cannot wrap');
+});
+
+test('table.fill, table.copy, table.init and table.grow spend fuel per element', async () => {
+  const { spend } = await weighedInstance();
+  assert.deepEqual(spend('tfill', 3).charged, [tableCost(3)]);
+  assert.deepEqual(spend('tcopy', 2).charged, [tableCost(2)]);
+  assert.deepEqual(spend('tinit', 3).charged, [tableCost(3)]);
+  assert.deepEqual(spend('tgrow', 5), { charged: [tableCost(5)], result: 4 });
+  assert.ok(tableCost(3) > tableCost(2));
+  assert.ok(tableCost(0xffffffff) < 2 ** 31, 'the charge stays an i32');
+});
+
+test('a blocking memory.atomic.wait and 64-bit memories are refused (the actor runs on a worker thread)', async () => {
+  const waits = await wat(`(module (memory 1 1)
+    (func (export "w") (result i32) (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))`, { threads: true });
+  assert.ok(WebAssembly.validate(waits));
+  assert.throws(() => injectFuel(waits), (e: unknown) => e instanceof FuelError && /memory\.atomic\.wait .*block the host thread/.test(e.message));
+  const notify = await wat(`(module (memory 1 1)
+    (func (export "n") (result i32) (memory.atomic.notify (i32.const 0) (i32.const 1))))`, { threads: true });
+  assert.ok(WebAssembly.validate(injectFuel(notify)), 'notify does not block');
+  const mem64 = await wat('(module (memory i64 1) (func (export "g") (result i64) (memory.grow (i64.const 1))))', { memory64: true });
+  assert.throws(() => injectFuel(mem64), (e: unknown) => e instanceof FuelError && /64-bit memory/.test(e.message));
 });
 
 /** Append a global export to a module's export section (test helper; the module must have one). */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { signActorModule } from '../../src/claims/sign.js';
 import { verifyActorModule } from '../../src/claims/verify.js';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 import { limitMemory } from '../../src/wasm/memory-limit.js';
 import { parseModule } from '../../src/wasm/sections.js';
 import { actorModule, echoImports, wat } from '../claims/fixtures.js';

@@ -1,6 +1,7 @@
+// tier: full — builds actors with asc and clang
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 import { SUPPORTED_WASI, WASMBUS_FUNCTIONS } from '../../src/wasm/abi.js';
 import { assertPortable, checkPortability, formatPortabilityReport, type ImportClass } from '../../src/wasm/portability.js';
 import { actorWat, assemblyScript, clangWasm, wat } from '../claims/fixtures.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isStratusError } from '../../src/host/errors.js';
+import { isStratusError } from '../../src/core/errors.js';
 import { appendCustomSection, findCustomSection, readJwtSection, stripCustomSections } from '../../src/wasm/custom-sections.js';
 import { encodeULEB, readULEB } from '../../src/wasm/leb128.js';
 import { parseModule, readSections, SECTION } from '../../src/wasm/sections.js';

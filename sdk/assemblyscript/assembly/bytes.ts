@@ -3,6 +3,8 @@
 export class GrowableBytes {
   protected buf: ArrayBuffer;
   protected pos: i32 = 0;
+  // Set once a view of `buf` was handed out: growing must then leave the old storage intact.
+  protected shared: bool = false;
 
   constructor(capacity: i32 = 64) {
     this.buf = new ArrayBuffer(capacity < 8 ? 8 : capacity);
@@ -17,13 +19,23 @@ export class GrowableBytes {
     if (this.pos + n > this.buf.byteLength) this.grow(n);
   }
 
+  // Doubles, or grows to exactly what one big write needs (a megabyte body is not rounded up to
+  // the next power of two). The minimal runtime frees nothing until the call ends, so a buffer
+  // copied on every doubling would leave ~1× its final size as garbage: unless a view of it is
+  // out, the storage is resized in place (__renew frees the old block, and extends it without a
+  // copy when the memory after it is free, the usual case for the newest big block).
   private grow(n: i32): void {
     const need = this.pos + n;
     const cap = this.buf.byteLength;
     let next = cap << 1;
-    while (next < need) next <<= 1;
-    const grown = new ArrayBuffer(next);
-    memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.pos);
-    this.buf = grown;
+    if (next < need) next = need;
+    if (this.shared) {
+      const grown = new ArrayBuffer(next);
+      memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.pos);
+      this.buf = grown;
+      this.shared = false;
+    } else {
+      this.buf = changetype<ArrayBuffer>(__renew(changetype<usize>(this.buf), <usize>next));
+    }
   }
 }

@@ -3,7 +3,7 @@
 import { __guest_request, __guest_response, __guest_error } from "./abi";
 import { Result, ok, err, ErrorKind } from "./result";
 import { Reader, Writer, EMPTY_BYTES } from "./msgpack";
-import { scratchWriter } from "./support";
+import { scratchWriter, releaseScratch } from "./support";
 
 /** A raw operation handler: msgpack payload in, msgpack payload out. */
 export type Handler = (payload: Uint8Array) => Result<Uint8Array>;
@@ -59,6 +59,7 @@ const RESPONDED = ok<Uint8Array>(EMPTY_BYTES);
  * Result. Only valid as the return value of a handler running in __guest_call.
  */
 export function respondWith(w: Writer): Result<Uint8Array> {
+  bytesSinceCollect += w.length;
   __guest_response(w.dataStart, <usize>w.length);
   return RESPONDED;
 }
@@ -105,21 +106,29 @@ export function __guest_call(opLen: i32, payloadLen: i32): i32 {
 
 // `stratus build` uses the minimal runtime (no incremental GC work during calls): it never collects
 // by itself and does not scan the stack, so the SDK collects here, with nothing of the call left
-// alive: every COLLECT_EVERY calls, and after any call that grew memory (a big allocation).
+// alive: every COLLECT_EVERY calls, after any call that grew memory (a big allocation), and once
+// the requests and responses since the last collection add up to COLLECT_BYTES: a call with a
+// megabyte body leaves megabytes of garbage even when it fit in memory grown earlier, and two
+// such calls' garbage would otherwise stay until the eighth call and exhaust a capped memory.
 const COLLECT_EVERY = 8;
+const COLLECT_BYTES = 256 * 1024;
 let callsSinceCollect = 0;
+let bytesSinceCollect = 0;
 let pagesAtCollect: i32 = 0;
 
 function collectBetweenCalls(): void {
+  releaseScratch();
   const pages = memory.size();
-  if (++callsSinceCollect < COLLECT_EVERY && pages == pagesAtCollect) return;
+  if (++callsSinceCollect < COLLECT_EVERY && pages == pagesAtCollect && bytesSinceCollect < COLLECT_BYTES) return;
   __collect();
   callsSinceCollect = 0;
+  bytesSinceCollect = 0;
   pagesAtCollect = pages;
 }
 
 function serve(opLen: i32, payloadLen: i32): i32 {
   if (opLen > opScratch.byteLength) opScratch = new ArrayBuffer(opLen);
+  bytesSinceCollect += payloadLen;
   const payload = new Uint8Array(payloadLen);
   __guest_request(changetype<usize>(opScratch), payload.dataStart);
   const operation = operationName(opLen);
@@ -129,11 +138,15 @@ function serve(opLen: i32, payloadLen: i32): i32 {
     return respondError("Guest call failed for method " + operation + ": method not handled " + operation);
   }
   const result = handler(payload);
+  // Let go of the payload now: held into the next call it would pin a megabyte request (and
+  // split the free memory the next big one needs).
+  dispatchReader.reset(EMPTY_BYTES);
   if (!result.ok) {
     return respondError("Guest call failed for method " + operation + ": " + result.message);
   }
   if (result === RESPONDED) return 1;
   const out = result.value;
+  bytesSinceCollect += out.length;
   __guest_response(out.dataStart, <usize>out.length);
   return 1;
 }

@@ -42,6 +42,13 @@ export class JsonWriter extends GrowableBytes {
     }
   }
 
+  // The innermost container now holds a value (after values written without beforeValue()).
+  private markFilled(): void {
+    const top = this.depth - 1;
+    if (top < 64) this.filled |= <u64>1 << <u64>top;
+    else this.deep![top - 64] = true;
+  }
+
   private open(): void {
     const d = this.depth;
     if (d < 64) this.filled &= ~(<u64>1 << <u64>d);
@@ -87,6 +94,40 @@ export class JsonWriter extends GrowableBytes {
   }
 
   uint(v: u64): JsonWriter { this.beforeValue(); this.digits(v); return this; }
+
+  /** A JSON array of the byte values, e.g. [104,105]: one bounds check for the whole array. */
+  byteArray(bytes: Uint8Array): JsonWriter {
+    this.beginArray();
+    const n = bytes.length;
+    if (n > 0) {
+      this.ensure(n * 4); // at most "255," per byte
+      const src = bytes.dataStart;
+      let p = changetype<usize>(this.buf) + <usize>this.pos;
+      const start = p;
+      for (let i = 0; i < n; i++) {
+        const b = <u32>load<u8>(src + <usize>i);
+        if (b >= 100) {
+          const h = b / 100, t = b % 100;
+          store<u8>(p, <u8>(0x30 + h));
+          store<u8>(p, <u8>(0x30 + t / 10), 1);
+          store<u8>(p, <u8>(0x30 + t % 10), 2);
+          p += 3;
+        } else if (b >= 10) {
+          store<u8>(p, <u8>(0x30 + b / 10));
+          store<u8>(p, <u8>(0x30 + b % 10), 1);
+          p += 2;
+        } else {
+          store<u8>(p, <u8>(0x30 + b));
+          p += 1;
+        }
+        store<u8>(p, 0x2c);
+        p += 1;
+      }
+      this.pos += <i32>(p - start) - 1; // no comma after the last value
+      this.markFilled();
+    }
+    return this.endArray();
+  }
 
   /** Finite floats only; NaN/Infinity become null as JSON has no spelling for them. */
   float(v: f64): JsonWriter {
@@ -140,6 +181,9 @@ export class JsonWriter extends GrowableBytes {
   }
 
   private hex(n: u8): void { this.byte(n < 10 ? 0x30 + n : 0x57 + n); }
+
+  /** The JSON text without a copy (for an HTTP body of megabytes): valid until the next write. */
+  view(): Uint8Array { this.shared = true; return Uint8Array.wrap(this.buf, 0, this.pos); }
 
   /** The JSON text as UTF-8 bytes (e.g. an HTTP body). */
   toBytes(): Uint8Array {

@@ -116,11 +116,11 @@ export class Writer extends GrowableBytes {
   get dataStart(): usize { return changetype<usize>(this.buf); }
 
   /** Forgets the content, keeping the storage (for writers reused across calls). */
-  reset(): void { this.pos = 0; }
+  reset(): void { this.pos = 0; this.shared = false; }
 
   /** The encoded bytes without a copy: a view that shares storage with this writer, only for
    *  handing straight to the host (reused writers overwrite it). */
-  view(): Uint8Array { return Uint8Array.wrap(this.buf, 0, this.pos); }
+  view(): Uint8Array { this.shared = true; return Uint8Array.wrap(this.buf, 0, this.pos); }
 
   /** A copy of the encoded bytes. */
   toBytes(): Uint8Array {

@@ -21,6 +21,15 @@ let scratch = new Writer(256);
  * A writer reused across calls, for bytes that are handed to the host at once (a host call's
  * payload, a guest response): its content is only valid until the next scratchWriter() call.
  */
+/**
+ * Called between calls, before the collection: a scratch writer that grew past SCRATCH_KEEP (it
+ * held a megabyte response) is dropped now, so the collection frees it instead of it staying
+ * alive into the next call beside that call's own big buffers.
+ */
+export function releaseScratch(): void {
+  if (scratch.capacity > SCRATCH_KEEP) scratch = new Writer(256);
+}
+
 export function scratchWriter(): Writer {
   if (scratch.capacity > SCRATCH_KEEP) scratch = new Writer(256);
   else scratch.reset();

@@ -1,38 +1,17 @@
 // `stratus claims sign|inspect`: embed and read actor claims with wash's flags (reference §3.6).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { WASH_CAP_FLAGS, capsFromFlags } from '../../claims/caps.js';
+import { WASH_CAP_FLAGS, capsFromFlags } from '../../core/contracts.js';
 import { loadOrCreateKey } from '../../claims/keystore.js';
 import { fromSeed, type KeyKind } from '../../claims/nkeys.js';
 import { signActor } from '../../claims/sign.js';
 import { formatClaimsSummary, inspectModuleClaims } from '../../claims/summary.js';
 import { readActorClaims } from '../../claims/verify.js';
-import { isStratusError, StratusError, type StratusErrorCode } from '../../host/errors.js';
-import { addOutputOption, emit, EXIT, fail, outputFormat, type OutputFormat } from '../output.js';
-
-const REJECTED: StratusErrorCode[] = [
-  'INVALID_MODULE', 'NOT_PORTABLE', 'MISSING_EXPORT', 'NO_CLAIMS', 'BAD_SIGNATURE', 'HASH_MISMATCH',
-  'EXPIRED', 'NOT_YET_VALID', 'UNTRUSTED_ISSUER', 'MEMORY_LIMIT',
-];
-
-/** Exit code for an error: bad arguments 2, rejected input 3, anything else 1. */
-export function exitCodeFor(e: unknown): number {
-  if (isStratusError(e, 'BAD_REQUEST')) return EXIT.USAGE;
-  if (isStratusError(e) && REJECTED.includes(e.code)) return EXIT.INVALID;
-  return EXIT.FAILED;
-}
-
-/** Read a module file; a missing/unreadable file is an operational failure (exit 1), not a verdict. */
-export function readModuleFile(path: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new StratusError('INTERNAL', `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
-      err.code === 'ENOENT' ? 'check the path; build the actor first if it does not exist yet' : undefined);
-  }
-}
+import { StratusError } from '../../core/errors.js';
+import { withProjectHint } from '../project-hint.js';
+import { readActorModuleFile } from '../../core/user-files.js';
+import { addOutputOption, commandAction, emit, exitCodeFor } from '../output.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -67,7 +46,7 @@ interface SignOpts {
 }
 
 /** Seed from flag, then wash's env var, then the key store (generated on first use) — like wash. */
-function resolveKey(flag: string | undefined, envVar: string, stem: string, kind: KeyKind, disableKeygen: boolean, notes: string[]): string {
+export function resolveKey(flag: string | undefined, envVar: string, stem: string, kind: KeyKind, disableKeygen: boolean, notes: string[]): string {
   const given = flag ?? process.env[envVar];
   if (given) return fromSeed(given.trim(), kind).seed;
   if (disableKeygen) {
@@ -105,44 +84,38 @@ function registerSign(claims: Command): void {
   for (const f of WASH_CAP_FLAGS) cmd.option(`${f.short ? `-${f.short}, ` : ''}--${f.long}`, f.description);
   addOutputOption(cmd);
 
-  cmd.action((input: string, opts: SignOpts) => {
-    let format: OutputFormat = 'text';
-    try {
-      format = outputFormat(opts);
-      const module = readModuleFile(input);
-      const stem = basename(input, extname(input)).replace(/[^A-Za-z0-9._-]/g, '_');
-      const notes: string[] = [];
-      const issuer = resolveKey(opts.issuer, 'WASH_ISSUER_KEY', stem, 'account', !!opts.disableKeygen, notes);
-      const subject = resolveKey(opts.subject, 'WASH_SUBJECT_KEY', stem, 'module', !!opts.disableKeygen, notes);
-      const signed = signActor(module, {
-        name: opts.name,
-        caps: capsFromFlags(opts, opts.cap),
-        tags: opts.tag,
-        rev: parseNumber('--rev', opts.rev, true),
-        ver: opts.ver,
-        callAlias: opts.callAlias,
-        prov: opts.prov,
-        expiresDays: parseNumber('--expires', opts.expires, false),
-        notBeforeDays: parseNumber('--not-before', opts.notBefore ?? opts.nbf, false),
-        issuer,
-        subject,
-      });
-      const destination = opts.destination ?? defaultDestination(input);
-      writeFileSync(destination, signed.module);
-      const caps = signed.claims.wascap.caps ?? [];
-      emit(format, {
-        destination, module: signed.claims.sub, account: signed.claims.iss, hash: signed.claims.wascap.hash,
-        caps, claims: signed.claims,
-      }, () => [
-        `Successfully signed ${destination} with capabilities: ${caps.length ? caps.join(',') : '(none)'}`,
-        `Module (actor id): ${signed.claims.sub}`,
-        `Account (issuer):  ${signed.claims.iss}`,
-        ...notes,
-      ].join('\n'));
-    } catch (e) {
-      fail(format, e, exitCodeFor(e));
-    }
-  });
+  cmd.action(commandAction(async (format, input: string, opts: SignOpts) => {
+    const module = await readActorModuleFile(input);
+    const stem = basename(input, extname(input)).replace(/[^A-Za-z0-9._-]/g, '_');
+    const notes: string[] = [];
+    const issuer = resolveKey(opts.issuer, 'WASH_ISSUER_KEY', stem, 'account', !!opts.disableKeygen, notes);
+    const subject = resolveKey(opts.subject, 'WASH_SUBJECT_KEY', stem, 'module', !!opts.disableKeygen, notes);
+    const signed = signActor(module, {
+      name: opts.name,
+      caps: capsFromFlags(opts, opts.cap),
+      tags: opts.tag,
+      rev: parseNumber('--rev', opts.rev, true),
+      ver: opts.ver,
+      callAlias: opts.callAlias,
+      prov: opts.prov,
+      expiresDays: parseNumber('--expires', opts.expires, false),
+      notBeforeDays: parseNumber('--not-before', opts.notBefore ?? opts.nbf, false),
+      issuer,
+      subject,
+    });
+    const destination = opts.destination ?? defaultDestination(input);
+    writeFileSync(destination, signed.module);
+    const caps = signed.claims.wascap.caps ?? [];
+    emit(format, {
+      destination, module: signed.claims.sub, account: signed.claims.iss, hash: signed.claims.wascap.hash,
+      caps, claims: signed.claims,
+    }, () => [
+      `Successfully signed ${destination} with capabilities: ${caps.length ? caps.join(',') : '(none)'}`,
+      `Module (actor id): ${signed.claims.sub}`,
+      `Account (issuer):  ${signed.claims.iss}`,
+      ...notes,
+    ].join('\n'));
+  }));
 }
 
 function registerInspect(claims: Command): void {
@@ -150,30 +123,25 @@ function registerInspect(claims: Command): void {
     .argument('<wasm>', 'signed actor module')
     .option('--jwt-only', 'print only the raw token')
     .description('show the claims embedded in a module and whether they are valid now (exit 3 if missing or invalid)'))
-    .action((input: string, opts: { output?: string; jwtOnly?: boolean }) => {
-      let format: OutputFormat = 'text';
-      try {
-        format = outputFormat(opts);
-        const module = readModuleFile(input);
-        const summary = inspectModuleClaims(module);
-        if (!summary) {
-          throw new StratusError('NO_CLAIMS', `${input} carries no claims (no jwt or wasmcloud_jwt custom section)`,
-            `sign it with \`stratus claims sign ${input} --name <name>\``);
-        }
-        if (opts.jwtOnly) {
-          const token = readActorClaims(module)!.token;
-          emit(format, { token }, () => token);
-        } else {
-          emit(format, summary, () => formatClaimsSummary(summary, basename(input)));
-        }
-        if (!summary.validNow) {
-          if (format === 'text') process.stderr.write(`error: the claims are not valid: ${summary.reason!.message}\n`);
-          process.exitCode = EXIT.INVALID;
-        }
-      } catch (e) {
-        fail(format, e, exitCodeFor(e));
+    .action(commandAction(async (format, input: string, opts: { jwtOnly?: boolean }) => {
+      const module = await readActorModuleFile(input);
+      const summary = inspectModuleClaims(module);
+      if (!summary) {
+        throw withProjectHint(new StratusError('NO_CLAIMS', `${input} carries no claims (no jwt or wasmcloud_jwt custom section)`,
+          `sign it with \`stratus claims sign ${input} --name <name>\``), input);
       }
-    });
+      if (opts.jwtOnly) {
+        const token = readActorClaims(module)!.token;
+        emit(format, { token }, () => token);
+      } else {
+        emit(format, summary, () => formatClaimsSummary(summary, basename(input)));
+      }
+      if (summary.reason) {
+        // The summary is the output; the verdict sets the exit status by the same rule as errors.
+        if (format === 'text') process.stderr.write(`error: the claims are not valid: ${summary.reason.message}\n`);
+        process.exitCode = exitCodeFor(new StratusError(summary.reason.code, summary.reason.message));
+      }
+    }));
 }
 
 export function register(program: Command): void {

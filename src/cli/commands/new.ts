@@ -3,21 +3,12 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { addOutputOption, emit, fail, outputFormat, EXIT, type OutputFormat } from '../output.js';
-import { createActorProject, TEMPLATES, TEMPLATE_DESCRIPTIONS } from '../../build/scaffold.js';
-import { BuildError } from '../../build/errors.js';
+import { addOutputOption, commandAction, emit } from '../output.js';
+import { createActorProject, TEMPLATES, TEMPLATE_DESCRIPTIONS } from '../../toolchain/scaffold.js';
 import { generateInterface } from '../../codegen/generate.js';
+import { createProviderProject } from '../../provider-sdk/scaffold.js';
 import { SmithyError } from '../../codegen/smithy.js';
-import { StratusError } from '../../host/errors.js';
-
-function safeFormat(opts: { output?: string }): OutputFormat | undefined {
-  try {
-    return outputFormat(opts);
-  } catch (e) {
-    fail('text', e, EXIT.USAGE);
-    return undefined;
-  }
-}
+import { StratusError } from '../../core/errors.js';
 
 export function register(program: Command): void {
   const newCmd = program.command('new').description('create a new project from a template');
@@ -29,20 +20,29 @@ export function register(program: Command): void {
       .option('-t, --template <template>', `template: ${TEMPLATES.join(', ')}`, 'hello')
       .option('-p, --path <dir>', 'directory to create (default: ./<name>)')
       .addHelpText('after', `\nTemplates:\n${TEMPLATES.map((t) => `  ${t.padEnd(10)} ${TEMPLATE_DESCRIPTIONS[t]}`).join('\n')}\n\nThen: cd <dir> && stratus build`),
-  ).action((name: string, opts: { template: string; path?: string; output?: string }) => {
-    const format = safeFormat(opts);
-    if (!format) return;
-    try {
-      const r = createActorProject(name, opts.template, opts.path);
-      emit(format, { name, template: r.template, dir: r.dir, files: r.files }, () => {
-        const rel0 = relative(process.cwd(), r.dir) || '.';
-        const rel = rel0.startsWith('..') ? r.dir : rel0;
-        return [`Created actor "${name}" from template ${r.template} in ${rel}`, ...r.files.map((f) => `  ${f}`), '', 'Next:', `  cd ${rel}`, '  stratus build', '  npm test'].join('\n');
-      });
-    } catch (e) {
-      fail(format, e, e instanceof BuildError ? EXIT.USAGE : EXIT.FAILED);
-    }
-  });
+  ).action(commandAction((format, name: string, opts: { template: string; path?: string }) => {
+    const r = createActorProject(name, opts.template, opts.path);
+    emit(format, { name, template: r.template, dir: r.dir, files: r.files }, () => {
+      const rel0 = relative(process.cwd(), r.dir) || '.';
+      const rel = rel0.startsWith('..') ? r.dir : rel0;
+      return [`Created actor "${name}" from template ${r.template} in ${rel}`, ...r.files.map((f) => `  ${f}`), '', 'Next:', `  cd ${rel}`, '  stratus build', '  npm test'].join('\n');
+    });
+  }));
+
+  addOutputOption(
+    newCmd.command('provider')
+      .description('create a capability provider project (provider SDK) that builds into a signed .par.gz as is')
+      .argument('<name>', 'provider name (letters, digits, "_" or "-")')
+      .option('-p, --path <dir>', 'directory to create (default: ./<name>)')
+      .option('-c, --capid <contract-id>', 'capability contract id (default: example:<name>)')
+      .option('-v, --vendor <vendor>', 'vendor written into the claims', 'example'),
+  ).action(commandAction((format, name: string, opts: { path?: string; capid?: string; vendor: string }) => {
+    const r = createProviderProject(name, opts);
+    emit(format, { name, dir: r.dir, files: r.files, capid: r.capid }, () => {
+      const rel = relative(process.cwd(), r.dir) || '.';
+      return [`Created provider "${name}" (${r.capid}) in ${rel.startsWith('..') ? r.dir : rel}`, ...r.files.map((f) => `  ${f}`), '', 'Next:', `  cd ${rel}`, '  npm run build', `  stratus ctl start provider build/${name.toLowerCase()}.par.gz`].join('\n');
+    });
+  }));
 
   addOutputOption(
     program.command('gen')
@@ -52,25 +52,22 @@ export function register(program: Command): void {
       .option('--ts-out <dir>', 'write TypeScript types + msgpack codecs (<name>.ts) here')
       .option('--sdk-import <specifier>', 'module the AS bindings import the SDK from', '@stratus/actor-as')
       .option('--ts-runtime <specifier>', 'module the TS codecs import their runtime from (default: the installed stratus package)'),
-  ).action((opts: { interface: string; asOut?: string; tsOut?: string; sdkImport: string; tsRuntime?: string; output?: string }) => {
-    const format = safeFormat(opts);
-    if (!format) return;
+  ).action(commandAction((format, opts: { interface: string; asOut?: string; tsOut?: string; sdkImport: string; tsRuntime?: string }) => {
     if (!opts.asOut && !opts.tsOut) {
-      fail(format, new StratusError('BAD_REQUEST', 'nothing to generate', 'pass --as-out <dir> and/or --ts-out <dir>'), EXIT.USAGE);
-      return;
+      throw new StratusError('BAD_REQUEST', 'nothing to generate', 'pass --as-out <dir> and/or --ts-out <dir>');
     }
     const file = resolve(opts.interface);
     if (!existsSync(file)) {
-      fail(format, new StratusError('BAD_REQUEST', `interface file ${opts.interface} does not exist`, 'pass the path of a .smithy file, e.g. interfaces/pingpong.smithy'), EXIT.USAGE);
-      return;
+      throw new StratusError('BAD_REQUEST', `interface file ${opts.interface} does not exist`, 'pass the path of a .smithy file, e.g. interfaces/pingpong.smithy');
     }
+    let g;
     try {
-      const g = generateInterface(file, { asOut: opts.asOut, tsOut: opts.tsOut, sdkImport: opts.sdkImport, tsRuntimeImport: opts.tsRuntime });
-      const written = [g.assemblyScript?.path, g.typeScript?.path].filter((p): p is string => !!p);
-      emit(format, { interface: file, written }, () => ['Generated:', ...written.map((p) => `  ${relative(process.cwd(), p)}`)].join('\n'));
+      g = generateInterface(file, { asOut: opts.asOut, tsOut: opts.tsOut, sdkImport: opts.sdkImport, tsRuntimeImport: opts.tsRuntime });
     } catch (e) {
-      const err = e instanceof SmithyError ? new StratusError('BAD_REQUEST', e.message, 'fix the interface definition (see interfaces/README.md for the supported subset)') : e;
-      fail(format, err, e instanceof SmithyError ? EXIT.INVALID : EXIT.FAILED);
+      if (e instanceof SmithyError) throw new StratusError('INVALID_INTERFACE', e.message, 'fix the interface definition (see interfaces/README.md for the supported subset)');
+      throw e;
     }
-  });
+    const written = [g.assemblyScript?.path, g.typeScript?.path].filter((p): p is string => !!p);
+    emit(format, { interface: file, written }, () => ['Generated:', ...written.map((p) => `  ${relative(process.cwd(), p)}`)].join('\n'));
+  }));
 }

@@ -12,21 +12,21 @@ export const NumberGenCodec = {
     encodeInput: (): Uint8Array => new Uint8Array(0),
     decodeInput: (_b: Uint8Array): void => undefined,
     encodeOutput: (v: string): Uint8Array => pack(v),
-    decodeOutput: (b: Uint8Array): string => asString(unpack(b), 'output'),
+    decodeOutput: (b: Uint8Array, path = "NumberGen.GenerateGuid output"): string => asString(unpack(b, path), path),
   },
   RandomInRange: {
     operation: "NumberGen.RandomInRange",
     encodeInput: (v: RangeLimit): Uint8Array => pack(toWireRangeLimit(v)),
-    decodeInput: (b: Uint8Array): RangeLimit => fromWireRangeLimit(unpack(b), 'input'),
+    decodeInput: (b: Uint8Array, path = "RangeLimit"): RangeLimit => fromWireRangeLimit(unpack(b, path), path),
     encodeOutput: (v: number): Uint8Array => pack(v),
-    decodeOutput: (b: Uint8Array): number => asInt(unpack(b), 'output', ...RANGE.U32),
+    decodeOutput: (b: Uint8Array, path = "NumberGen.RandomInRange output"): number => asInt(unpack(b, path), path, ...RANGE.U32),
   },
   Random32: {
     operation: "NumberGen.Random32",
     encodeInput: (): Uint8Array => new Uint8Array(0),
     decodeInput: (_b: Uint8Array): void => undefined,
     encodeOutput: (v: number): Uint8Array => pack(v),
-    decodeOutput: (b: Uint8Array): number => asInt(unpack(b), 'output', ...RANGE.U32),
+    decodeOutput: (b: Uint8Array, path = "NumberGen.Random32 output"): number => asInt(unpack(b, path), path, ...RANGE.U32),
   },
 } as const;
 
@@ -54,6 +54,48 @@ export async function dispatchNumberGen(handlers: NumberGenHandlers, operation: 
   }
 }
 
+/** NumberGen as a provider implements it: each handler gets the request context (the SDK's `ProviderRequest`) and the decoded input. */
+export interface NumberGenOperations<C> {
+  /** A v4 UUID, hyphenated lower case. */
+  generateGuid(ctx: C): string | Promise<string>;
+  /** A random number in [min, max], both inclusive. */
+  randomInRange(ctx: C, input: RangeLimit): number | Promise<number>;
+  /** A random 32-bit number. */
+  random32(ctx: C): number | Promise<number>;
+}
+
+/**
+ * The `operations` table for `defineProvider` (NumberGen): each operation decodes its payload
+ * with the codecs above (a payload of the wrong type is refused with the path of what was
+ * wrong), runs `impl` and encodes its answer.
+ */
+export function numberGenOperations<C extends { payload: Uint8Array }>(impl: NumberGenOperations<C>): Record<string, (ctx: C) => Promise<Uint8Array>> {
+  return {
+    "NumberGen.GenerateGuid": async (ctx) => NumberGenCodec.GenerateGuid.encodeOutput(await impl.generateGuid(ctx)),
+    "NumberGen.RandomInRange": async (ctx) => NumberGenCodec.RandomInRange.encodeOutput(await impl.randomInRange(ctx, NumberGenCodec.RandomInRange.decodeInput(ctx.payload))),
+    "NumberGen.Random32": async (ctx) => NumberGenCodec.Random32.encodeOutput(await impl.random32(ctx)),
+  };
+}
+
+/** Calls NumberGen operations, encoding inputs and decoding answers with the codecs above. */
+export interface NumberGenSender {
+  /** A v4 UUID, hyphenated lower case. */
+  generateGuid(): Promise<string>;
+  /** A random number in [min, max], both inclusive. */
+  randomInRange(input: RangeLimit): Promise<number>;
+  /** A random 32-bit number. */
+  random32(): Promise<number>;
+}
+
+/** A NumberGenSender over `send` (operation name and payload bytes in, answer bytes out). */
+export function numberGenSender(send: (operation: string, payload: Uint8Array) => Promise<Uint8Array>): NumberGenSender {
+  return {
+    generateGuid: async () => NumberGenCodec.GenerateGuid.decodeOutput(await send(NumberGenCodec.GenerateGuid.operation, new Uint8Array(0))),
+    randomInRange: async (input) => NumberGenCodec.RandomInRange.decodeOutput(await send(NumberGenCodec.RandomInRange.operation, NumberGenCodec.RandomInRange.encodeInput(input))),
+    random32: async () => NumberGenCodec.Random32.decodeOutput(await send(NumberGenCodec.Random32.operation, new Uint8Array(0))),
+  };
+}
+
 export interface RangeLimit {
   min: number;
   max: number;
@@ -77,6 +119,7 @@ export function encodeRangeLimit(v: RangeLimit): Uint8Array {
   return pack(toWireRangeLimit(v));
 }
 
-export function decodeRangeLimit(bytes: Uint8Array): RangeLimit {
-  return fromWireRangeLimit(unpack(bytes));
+/** Decodes untrusted bytes (bounded: see src/codec/msgpack-decoder.ts); errors start with `path`. */
+export function decodeRangeLimit(bytes: Uint8Array, path = "RangeLimit"): RangeLimit {
+  return fromWireRangeLimit(unpack(bytes, path), path);
 }

@@ -12,7 +12,7 @@ export const PingpongCodec = {
     encodeInput: (): Uint8Array => new Uint8Array(0),
     decodeInput: (_b: Uint8Array): void => undefined,
     encodeOutput: (v: string): Uint8Array => pack(v),
-    decodeOutput: (b: Uint8Array): string => asString(unpack(b), 'output'),
+    decodeOutput: (b: Uint8Array, path = "Pingpong.Ping output"): string => asString(unpack(b, path), path),
   },
 } as const;
 
@@ -30,4 +30,34 @@ export async function dispatchPingpong(handlers: PingpongHandlers, operation: st
     default:
       throw new CodecError(`unknown operation ${operation} for stratus:pingpong (known: Pingpong.Ping)`);
   }
+}
+
+/** Pingpong as a provider implements it: each handler gets the request context (the SDK's `ProviderRequest`) and the decoded input. */
+export interface PingpongOperations<C> {
+  /** Answers with a word (ponger says "pong"). No input: the payload is empty. */
+  ping(ctx: C): string | Promise<string>;
+}
+
+/**
+ * The `operations` table for `defineProvider` (Pingpong): each operation decodes its payload
+ * with the codecs above (a payload of the wrong type is refused with the path of what was
+ * wrong), runs `impl` and encodes its answer.
+ */
+export function pingpongOperations<C extends { payload: Uint8Array }>(impl: PingpongOperations<C>): Record<string, (ctx: C) => Promise<Uint8Array>> {
+  return {
+    "Pingpong.Ping": async (ctx) => PingpongCodec.Ping.encodeOutput(await impl.ping(ctx)),
+  };
+}
+
+/** Calls Pingpong operations, encoding inputs and decoding answers with the codecs above. */
+export interface PingpongSender {
+  /** Answers with a word (ponger says "pong"). No input: the payload is empty. */
+  ping(): Promise<string>;
+}
+
+/** A PingpongSender over `send` (operation name and payload bytes in, answer bytes out). */
+export function pingpongSender(send: (operation: string, payload: Uint8Array) => Promise<Uint8Array>): PingpongSender {
+  return {
+    ping: async () => PingpongCodec.Ping.decodeOutput(await send(PingpongCodec.Ping.operation, new Uint8Array(0))),
+  };
 }

@@ -1,16 +1,25 @@
 // One HTTP listener for one link: turns each request into HttpServer.HandleRequest on the linked
 // actor and the actor's HttpResponse back into HTTP (reference §2.3, §5.3).
 // The request path is the hot path: no per-request work beyond parsing headers, one msgpack encode,
-// one decode, and one writeHead/end.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// one decode, and one writeHead/end. Limits and timeouts are server options, set once per listener.
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ProviderHost, WasmCloudEntity } from '../../host/types.js';
-import { isStratusError } from '../../host/errors.js';
+import type { ProviderHost } from '../../host/provider-contract.js';
+import { actorEntity, type Invocation, type WasmCloudEntity } from '../../core/wire.js';
+import { isStratusError } from '../../core/errors.js';
+import { scopeKey } from '../../core/scope.js';
 import { decodeHttpResponse } from './codec.js';
+import { isLent, lend, release } from '../../host/lanes/loan.js';
 import { encodeRawHttpRequest } from './request-encoder.js';
+import { LARGE_REQUEST_BYTES, RequestBuffers } from './request-buffers.js';
 import type { HttpServerSettings } from './settings.js';
 import { EndOfTurnReplies, type ReplyWriter } from './reply-batch.js';
 import { AwaitingReplies } from './awaiting-replies.js';
+import { ConnectionGate } from './admission.js';
+import { CONNECTION_BUDGET } from './connection-budget.js';
+import { failureBody, failureLogLevel, newRef } from './failure-reply.js';
+import { OBSERVE_HOOKS, type HttpTracing, type StatusCounter } from '../../observe/hooks.js';
+import { traceIdOf } from '../../observe/tracing/propagation.js';
 
 const OPERATION = 'HttpServer.HandleRequest';
 const EMPTY = Buffer.alloc(0);
@@ -45,30 +54,34 @@ export function groupHeaders(raw: string[]): GroupedHeaders {
   return { names, values };
 }
 
-/** Replies ready at once, shared by every listener of the process (see reply-batch.ts). */
-const readyReplies = new EndOfTurnReplies<ServerResponse>((e, res) => {
-  try {
-    sendText(res, 500, `the reply could not be written: ${(e as Error)?.message ?? String(e)}`);
-  } catch {
-    res.destroy();
-  }
-});
-
-function sendText(res: ServerResponse, status: number, text: string, close = false): void {
-  if (res.headersSent) { res.destroy(); return; }
-  const body = Buffer.from(text + '\n', 'utf8');
-  const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)];
-  if (close) headers.push('connection', 'close');
-  res.writeHead(status, headers);
-  res.end(body);
-}
+/** Replies ready at once, shared by the listeners of one host (see reply-batch.ts). */
+const READY_REPLIES = scopeKey('httpserver.ready-replies', () => new EndOfTurnReplies<ServerResponse>((e, res, writer) => {
+  (writer as HttpListener).replyFailed(res, e);
+}));
 
 /**
- * Status for a failed actor call: a timeout or an actor that is not running (stopped, not started
- * yet) is "unavailable" and may pass; anything else is a server error.
+ * Status for a failed actor call. 503 tells a client it may retry, so it is kept for calls the
+ * actor certainly did not run: it was not running (ACTOR_NOT_RUNNING: stopped or never started
+ * before the call, or the call was queued and never began; UNKNOWN_TARGET). A call stopped while it
+ * ran (INTERRUPTED) may have done its work, so it is a 500 like every other failure: a retry could
+ * count an increment twice. TIMEOUT stays 503 as in wasmCloud's httpserver (reference §2.3).
  */
 export function statusForActorError(e: unknown): number {
-  return isStratusError(e, 'TIMEOUT') || isStratusError(e, 'ACTOR_NOT_RUNNING') || isStratusError(e, 'UNKNOWN_TARGET') ? 503 : 500;
+  if (isStratusError(e, 'ACTOR_NOT_RUNNING') || isStratusError(e, 'UNKNOWN_TARGET')) return 503;
+  // A timeout while waiting for an instance never started the call; one that ran out of time may
+  // have done part of its work, so it is a gateway timeout (outcome unknown), not "retry".
+  if (isStratusError(e, 'TIMEOUT')) return e.notStarted ? 503 : 504;
+  return 500;
+}
+
+/** A raw HTTP/1.1 response for a socket with no ServerResponse (client errors), closing it. */
+function rawFailure(status: number, body: string): string {
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/** How often Node checks its header/request deadlines: often enough that they are kept to ~1/4. */
+function checkingIntervalFor(s: HttpServerSettings): number {
+  return Math.max(10, Math.min(1000, Math.floor(Math.min(s.headersTimeoutMs, s.requestTimeoutMs) / 4)));
 }
 
 export class HttpListener implements ReplyWriter<ServerResponse> {
@@ -76,12 +89,53 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
   private target: ListenerTarget;
   /** Requests waiting on the actor; one sweeper answers overdue ones (cheaper than a timer each). */
   private readonly pending = new AwaitingReplies<ServerResponse>();
+  /** Reused buffers for large requests, lent to the host (request-buffers.ts). */
+  private readonly largeRequests = new RequestBuffers();
   private sweeper?: NodeJS.Timeout;
+  private readonly gate: ConnectionGate;
+  private readonly readyReplies: EndOfTurnReplies<ServerResponse>;
+  /** The options of every actor call, made once (settings never change for a listener). */
+  private readonly callOpts: { timeoutMs: number; maxResponseBytes: number };
+  /** The linked actor as every request's invocation target. */
+  private readonly actor: WasmCloudEntity;
+  /** Set once drain() started: new requests are refused, replies close their connection. */
+  private drained?: Promise<void>;
+  /** The port bound (settings may say 0). */
+  private port?: number;
+  /** Responses by status, and request spans: set when the host is observed (observe/hooks.ts). */
+  private readonly statuses?: StatusCounter;
+  private readonly tracing?: HttpTracing;
 
   constructor(target: ListenerTarget) {
     this.target = target;
-    this.server = createServer({ keepAlive: true }, (req, res) => this.onRequest(req, res));
+    const s = target.settings;
+    this.callOpts = { timeoutMs: s.timeoutMs, maxResponseBytes: s.maxResponseLen };
+    this.actor = actorEntity(target.actorId);
+    this.readyReplies = target.host.scope.use(READY_REPLIES);
+    const hooks = target.host.scope.use(OBSERVE_HOOKS);
+    this.statuses = hooks.httpStatus?.(target.actorId);
+    this.tracing = hooks.httpTracing;
+    this.server = createServer({
+      keepAlive: true, // TCP keep-alive probes: a vanished client's connection is noticed
+      headersTimeout: s.headersTimeoutMs,
+      requestTimeout: s.requestTimeoutMs,
+      keepAliveTimeout: s.keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkingIntervalFor(s),
+    }, (req, res) => this.onRequest(req, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
+    this.gate = new ConnectionGate(this.server, s.maxConnections, target.host.scope.use(CONNECTION_BUDGET), () => `httpserver ${this.where()}`,
+      (level, text) => target.host.log(level, text));
+  }
+
+  /** host:port as bound, for log lines (kept once bound: the address is gone after close). */
+  private where(): string {
+    const { host, port } = this.target.settings;
+    return `${host.includes(':') ? `[${host}]` : host}:${this.port ?? port}`;
+  }
+
+  /** Connections admitted right now. */
+  get connections(): number {
+    return this.gate.size;
   }
 
   get settings(): HttpServerSettings {
@@ -95,6 +149,7 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
       const onError = (e: Error) => { this.server.off('listening', onListening); reject(e); };
       const onListening = () => {
         this.server.off('error', onError);
+        this.port = this.boundPort();
         const every = Math.max(10, Math.min(250, Math.floor(this.target.settings.timeoutMs / 10)));
         this.sweeper = setInterval(() => this.sweep(), every);
         this.sweeper.unref();
@@ -119,18 +174,76 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
+      this.gate.destroyAll();
     });
+  }
+
+  /**
+   * Finish what is in flight, take nothing new (fault 10): the listening socket closes at once (new
+   * connections are refused), idle keep-alive connections and connections that have sent nothing
+   * are closed, a request arriving on an open connection gets 503 without reaching the actor, and
+   * each in-flight request gets its actor's answer with `connection: close`. Resolves when every
+   * connection has closed, or after `withinMs` (a duration) when the rest are closed by force.
+   */
+  drain(withinMs: number): Promise<void> {
+    this.drained ??= new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.pending.clear(); // their sockets are going: late answers are dropped
+        this.server.closeAllConnections();
+        this.gate.destroyAll();
+      }, withinMs);
+      this.server.close(() => { clearTimeout(force); resolve(); }); // also closes idle keep-alive connections
+      this.gate.closeSilent();
+    });
+    return this.drained;
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
-    const [status, reason] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
-    const body = `malformed HTTP request: ${err.code ?? err.message}\n`;
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408
+      : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
+    const detail = status === 408
+      ? `client did not send its request within ${this.target.settings.headersTimeoutMs} ms (head) / ${this.target.settings.requestTimeoutMs} ms (whole request); see the link values headers_timeout_ms and request_timeout_ms`
+      : `malformed HTTP request: ${err.code ?? err.message}`;
+    this.statuses?.count(status);
+    socket.end(rawFailure(status, this.failureText(status, detail)));
+  }
+
+  /** Logs `detail` under a new ref and returns the body the client gets (see failure-reply.ts). */
+  private failureText(status: number, detail: string, traceId?: string): string {
+    const ref = newRef();
+    this.target.host.log(failureLogLevel(status), `httpserver ${this.where()}: ${status} (ref ${ref}): ${detail}`,
+      { actor: this.target.actorId, ...(traceId ? { traceId } : {}) });
+    return failureBody(status, ref, this.target.settings.debugErrors ? detail : undefined);
+  }
+
+  /** Answers a request with a host-made failure (short body, full text in the log). */
+  private fail(res: ServerResponse, status: number, detail: string, close = false, traceId?: string): void {
+    if (res.headersSent) { res.destroy(); return; }
+    const body = Buffer.from(this.failureText(status, detail, traceId), 'utf8');
+    const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)];
+    if (close || this.drained) headers.push('connection', 'close');
+    res.writeHead(status, headers);
+    this.statuses?.count(status);
+    res.end(body);
+  }
+
+  /** The reply batch could not write a reply (writeReply threw): answer 500, or drop the connection. */
+  replyFailed(res: ServerResponse, e: unknown): void {
+    try {
+      this.fail(res, 500, `the reply for actor ${this.target.actorId} could not be written: ${(e as Error)?.message ?? String(e)}`);
+    } catch {
+      res.destroy();
+    }
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.drained) {
+      // Draining: the actor is not called for anything new; 503 is safe to retry elsewhere or later.
+      this.fail(res, 503, `request ${req.method} ${req.url} arrived while the listener drains for shutdown; not passed to actor ${this.target.actorId}`, true);
+      req.resume();
+      return;
+    }
     const max = this.target.settings.maxContentLen;
     // One pass over the raw header lines (req.headers would build a second object per request).
     const h = groupHeaders(req.rawHeaders);
@@ -155,18 +268,19 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
     });
     req.on('end', () => {
       if (rejected) return;
-      this.dispatch(req, res, h, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      this.dispatch(req, res, h, chunks.length === 1 ? chunks[0]! : chunks); // the encoder copies the chunks in
+      chunks.length = 0; // copied: let them die young (this closure lives as long as the request)
     });
     req.on('error', () => { rejected = true; });
   }
 
   private tooLarge(req: IncomingMessage, res: ServerResponse, max: number): void {
     // Close the connection: the rest of the body would otherwise be parsed as the next request.
-    sendText(res, 413, `request body exceeds max_content_len of ${max} bytes; raise the link value max_content_len to accept larger bodies`, true);
+    this.fail(res, 413, `request body exceeds max_content_len of ${max} bytes; raise the link value max_content_len to accept larger bodies`, true);
     req.resume();
   }
 
-  private dispatch(req: IncomingMessage, res: ServerResponse, h: GroupedHeaders, body: Uint8Array): void {
+  private dispatch(req: IncomingMessage, res: ServerResponse, h: GroupedHeaders, body: Uint8Array | readonly Uint8Array[]): void {
     const t = this.target;
     let url = req.url ?? '/';
     if (url.charCodeAt(0) !== 47 /* '/' */ && url !== '*') {
@@ -175,53 +289,94 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
       url = i < 0 ? '/' : url.slice(i);
     }
     const q = url.indexOf('?');
+    const method = req.method ?? 'GET';
+    const path = q < 0 ? url : url.slice(0, q);
     const payload = encodeRawHttpRequest({
-      method: req.method ?? 'GET',
-      path: q < 0 ? url : url.slice(0, q),
+      method,
+      path,
       queryString: q < 0 ? '' : url.slice(q + 1),
       headerNames: h.names,
       headerValues: h.values,
       body,
-    });
-    const timeoutMs = t.settings.timeoutMs;
-    const now = t.host.callActorNow
-      ? t.host.callActorNow(t.actorId, t.origin, OPERATION, payload, { timeoutMs })
-      : t.host.callActor(t.actorId, t.origin, OPERATION, payload, { timeoutMs });
+    }, this.largeRequests, LARGE_REQUEST_BYTES);
+    if (payload.length >= LARGE_REQUEST_BYTES) {
+      const pool = this.largeRequests;
+      lend(payload, () => pool.give(payload));
+    }
+    const opts = this.callOpts;
+    const inv: Invocation = { origin: t.origin, target: this.actor, operation: OPERATION, msg: payload, id: '' };
+    if (this.tracing !== undefined) this.trace(this.tracing, inv, res, method, path, h);
+    const local = t.host.local;
+    const now = local ? local.invokeNow(inv, opts) : t.host.invoke(inv, opts);
     if (now instanceof Uint8Array) {
-      readyReplies.submit(this, res, now); // answered at once: written now or with the turn's other replies
+      this.readyReplies.submit(this, res, now); // answered at once: written now or with the turn's other replies
       return;
     }
     // The host enforces timeoutMs too; the sweeper guarantees the client an answer regardless.
-    const p = this.pending.add(res, Date.now() + timeoutMs);
+    const p = this.pending.add(res, Date.now() + opts.timeoutMs);
+    // the callbacks keep only the trace context, not `inv`: its payload (a megabyte request) can
+    // then die young instead of being promoted while the actor works (see docs/payload.md)
+    const traceContext = inv.traceContext;
     now.then(
       (reply) => {
         if (this.pending.settle(p)) this.writeReply(res, reply);
+        else release(reply); // the client was already answered (504): nobody reads it
       },
       (e: unknown) => {
         if (!this.pending.settle(p)) return;
         const status = statusForActorError(e);
-        const what = status === 503 && isStratusError(e, 'TIMEOUT') ? 'timed out handling the request' : 'failed to handle the request';
-        sendText(res, status, `actor ${t.actorId} ${what}: ${(e as Error)?.message ?? String(e)}`);
+        const what = isStratusError(e, 'TIMEOUT') ? 'timed out handling the request' : 'failed to handle the request';
+        this.fail(res, status, `actor ${t.actorId} ${what}: ${(e as Error)?.message ?? String(e)}`, false, traceIdOf(traceContext));
       },
     );
+  }
+
+  /** The request's span (a child of its `traceparent`), whose context the invocation carries. */
+  private trace(tracing: HttpTracing, inv: Invocation, res: ServerResponse, method: string, path: string, h: GroupedHeaders): void {
+    const tp = h.names.indexOf('traceparent');
+    const ts = tp < 0 ? -1 : h.names.indexOf('tracestate');
+    const rt = tracing.request(method, path, tp < 0 ? undefined : h.values[tp]![0], ts < 0 ? undefined : h.values[ts]!.join(','), this.target.actorId);
+    inv.traceContext = rt.traceContext;
+    const end = rt.end;
+    // only a recorded span waits for the response (0: the client left before one was sent)
+    if (end) res.once('close', () => end(res.headersSent ? res.statusCode : 0));
   }
 
   private sweep(): void {
     if (this.pending.size === 0) return;
     this.pending.expire(Date.now(), (res) => {
-      sendText(res, 503, `actor ${this.target.actorId} did not answer within ${this.target.settings.timeoutMs} ms; raise the link value timeout_ms if it needs longer`);
+      this.fail(res, 504, `actor ${this.target.actorId} did not answer within ${this.target.settings.timeoutMs} ms; raise the link value timeout_ms if it needs longer`);
     });
   }
 
-  /** Turns the actor's HttpResponse into the HTTP answer. */
+  /**
+   * Turns the actor's HttpResponse into the HTTP answer. A reply that borrows a worker lane's
+   * result area (host/lanes/loan.ts) is handed back once Node no longer holds the body: when
+   * the response has gone to the socket, or the connection closed.
+   */
   writeReply(res: ServerResponse, reply: Uint8Array): void {
+    if (isLent(reply)) {
+      const handBack = (): void => {
+        res.off('finish', handBack);
+        res.off('close', handBack);
+        release(reply);
+      };
+      res.once('finish', handBack);
+      res.once('close', handBack);
+    }
     let r;
     try {
       r = decodeHttpResponse(reply);
     } catch (e) {
-      sendText(res, 500, `actor ${this.target.actorId} returned an invalid HttpResponse: ${(e as Error).message}`);
+      this.fail(res, 500, `actor ${this.target.actorId} returned an invalid HttpResponse: ${(e as Error).message}`);
       return;
     }
+    // The host checks max_response_len before copying the guest's reply; this is the second line.
+    if (r.body.length > this.callOpts.maxResponseBytes) {
+      this.fail(res, 500, `actor ${this.target.actorId} returned a ${r.body.length} bytes body, over max_response_len of ${this.callOpts.maxResponseBytes} bytes; raise the link value max_response_len to allow it`);
+      return;
+    }
+    if (this.drained) res.shouldKeepAlive = false; // Node then sends `connection: close` and closes after the reply
     const lines = r.headerLines;
     // The body length is ours to state: drop what the actor said about framing.
     for (let i = lines.length - 2; i >= 0; i -= 2) {
@@ -232,9 +387,10 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
     try {
       res.writeHead(r.statusCode, lines);
     } catch (e) {
-      sendText(res, 500, `actor ${this.target.actorId} returned a header Node cannot send: ${(e as Error).message}`);
+      this.fail(res, 500, `actor ${this.target.actorId} returned a header Node cannot send: ${(e as Error).message}`);
       return;
     }
+    this.statuses?.count(r.statusCode);
     // A small body goes out as a latin1 string (one byte per char, lossless): Node then sends head
     // and body in one write() instead of a writev of two buffers, which costs far more per request.
     const body = r.body;

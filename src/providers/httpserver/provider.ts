@@ -1,10 +1,12 @@
 // wasmcloud:httpserver: one HTTP listener per linked actor, configured by the link's values.
-import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHost } from '../../host/types.js';
-import { LinkError, StratusError } from '../../host/errors.js';
+import type { CapabilityProvider, ProviderHost } from '../../host/provider-contract.js';
+import type { Invocation } from '../../core/wire.js';
+import type { LinkDefinition } from '../../core/wire.js';
+import { LinkError, StratusError } from '../../core/errors.js';
 import { unknownKeys } from '../link-values.js';
 import { HttpListener } from './listener.js';
 import { KNOWN_KEYS, parseHttpServerSettings, sameSettings, type HttpServerSettings } from './settings.js';
-import { claimPort, portHolder, releasePort } from './port-registry.js';
+import { PORT_REGISTRY, type PortRegistry } from './port-registry.js';
 import { findPortOwner } from './port-owner.js';
 import { SerialQueue } from '../serial-queue.js';
 
@@ -19,6 +21,10 @@ export class HttpServerProvider implements CapabilityProvider {
   readonly contractId = HTTPSERVER_CONTRACT;
   readonly name = 'httpserver';
   private host?: ProviderHost;
+  /** Ports held by this host's httpserver links (shared with its other httpserver providers). */
+  private ports?: PortRegistry;
+  /** Set by drain(): the host is shutting down, no new link is served. */
+  private draining = false;
   /** Listeners by actor id: a provider instance serves one link name, so one link per actor. */
   private readonly bound = new Map<string, Bound>();
   /** Link changes apply one at a time (see SerialQueue). */
@@ -28,6 +34,7 @@ export class HttpServerProvider implements CapabilityProvider {
 
   async start(host: ProviderHost): Promise<void> {
     this.host = host;
+    this.ports = host.scope.use(PORT_REGISTRY);
   }
 
   putLink(link: LinkDefinition): Promise<void> {
@@ -38,7 +45,8 @@ export class HttpServerProvider implements CapabilityProvider {
     return this.links.run(() => this.closeFor(link.actor_id));
   }
 
-  async handle(_ctx: InvocationContext, operation: string): Promise<Uint8Array> {
+  async handle(inv: Invocation): Promise<Uint8Array> {
+    const operation = inv.operation;
     throw new StratusError('BAD_REQUEST', `wasmcloud:httpserver has no operation "${operation}" for actors to call`,
       'the httpserver provider calls actors (HttpServer.HandleRequest); actors do not call it');
   }
@@ -51,6 +59,18 @@ export class HttpServerProvider implements CapabilityProvider {
     return { healthy: true, message: `${this.bound.size} listener(s)` };
   }
 
+  /**
+   * Before the host stops its actors: every listener stops accepting and finishes the requests in
+   * flight (see HttpListener.drain), within `withinMs` (a duration: the host passes its RPC
+   * timeout). Links put afterwards are refused; shutdown() then closes what is left.
+   */
+  drain(withinMs: number): Promise<void> {
+    this.draining = true;
+    return this.links.run(async () => {
+      await Promise.all([...this.bound.values()].map((b) => b.listener.drain(withinMs)));
+    });
+  }
+
   async shutdown(): Promise<void> {
     await this.links.run(async () => {
       for (const actorId of [...this.bound.keys()]) await this.closeFor(actorId);
@@ -58,9 +78,9 @@ export class HttpServerProvider implements CapabilityProvider {
   }
 
   /** Where each linked actor is served (port is the bound one, useful with port 0). */
-  listeners(): { actorId: string; host: string; port: number }[] {
+  listeners(): { actorId: string; host: string; port: number; connections: number }[] {
     return [...this.bound.entries()].map(([actorId, b]) => ({
-      actorId, host: b.listener.settings.host, port: b.listener.boundPort() ?? b.listener.settings.port,
+      actorId, host: b.listener.settings.host, port: b.listener.boundPort() ?? b.listener.settings.port, connections: b.listener.connections,
     }));
   }
 
@@ -68,7 +88,12 @@ export class HttpServerProvider implements CapabilityProvider {
   private async applyLink(link: LinkDefinition): Promise<void> {
     const host = this.host;
     if (!host) throw new StratusError('PROVIDER_NOT_RUNNING', 'httpserver provider received a link before start()');
-    const settings = parseHttpServerSettings(link.values, host.rpcTimeoutMs);
+    if (this.draining) {
+      throw new StratusError('PROVIDER_NOT_RUNNING', `httpserver provider is shutting down; the link for actor ${link.actor_id} is not served`,
+        'put the link again once the host is back up');
+    }
+    // STRATUS_DEV_ERRORS=1: full error texts in failure bodies for links that do not set debug_errors.
+    const settings = parseHttpServerSettings(link.values, host.rpcTimeoutMs, { debugErrors: process.env.STRATUS_DEV_ERRORS === '1' });
     const extra = unknownKeys(link.values, KNOWN_KEYS);
     if (extra.length > 0) host.log('warn', `httpserver: ignoring unknown link value(s) ${extra.join(', ')} for actor ${link.actor_id}`);
 
@@ -90,7 +115,7 @@ export class HttpServerProvider implements CapabilityProvider {
 
   private checkPortFree(settings: HttpServerSettings, actorId: string): void {
     if (settings.port === 0) return;
-    const holder = portHolder(settings.port);
+    const holder = this.ports!.holder(settings.port);
     if (holder && holder.actorId !== actorId) {
       throw new LinkError(
         `port ${settings.port} is already used by the httpserver link for actor ${holder.actorId} (link name "${holder.linkName}", ${holder.address})`,
@@ -115,7 +140,7 @@ export class HttpServerProvider implements CapabilityProvider {
     const port = listener.boundPort() ?? settings.port;
     // Errors after binding (rare) must not crash the host.
     listener.server.on('error', (e) => host.log('error', `httpserver ${address}: ${e.message}`));
-    claimPort(port, { actorId: link.actor_id, linkName: link.link_name || this.linkName, address: `${settings.host}:${port}` });
+    this.ports!.claim(port, { actorId: link.actor_id, linkName: link.link_name || this.linkName, address: `${settings.host}:${port}` });
     this.bound.set(link.actor_id, { link, listener });
     host.log('info', `httpserver: serving actor ${link.actor_id} on http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`);
   }
@@ -126,7 +151,7 @@ export class HttpServerProvider implements CapabilityProvider {
     this.bound.delete(actorId);
     const port = b.listener.boundPort() ?? b.listener.settings.port;
     await b.listener.close();
-    releasePort(port, actorId);
+    this.ports!.release(port, actorId);
   }
 }
 

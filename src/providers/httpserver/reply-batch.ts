@@ -6,6 +6,7 @@
 // batch rather than once per reply. Measured on the kvcounter (bench/http.ts, in-memory backend,
 // all servers up at once, alternating 2 s windows): 0.80 -> 0.97 of bare Node's requests/s.
 // The cost: a held reply waits for the rest of its turn (the requests read with it), never for new I/O.
+// One batcher per host (in its HostScope, see listener.ts), shared by the host's listeners.
 
 /** Writes one reply (the HTTP listener). */
 export interface ReplyWriter<Res> {
@@ -24,7 +25,7 @@ export class EndOfTurnReplies<Res> {
    *   replies of the batch are written regardless
    */
   constructor(
-    private readonly onError: (e: unknown, res: Res) => void,
+    private readonly onError: (e: unknown, res: Res, writer: ReplyWriter<Res>) => void,
     private readonly schedule: (fn: () => void) => void = setImmediate,
   ) {}
 
@@ -57,7 +58,7 @@ export class EndOfTurnReplies<Res> {
     try {
       writer.writeReply(res, reply);
     } catch (e) {
-      this.onError(e, res);
+      this.onError(e, res, writer);
     }
   }
 }

@@ -1,5 +1,9 @@
 // Hot-path encoder for HttpRequest: one exact-size buffer, no intermediate objects. It emits the
-// same bytes as msgpackr with wasmCloud's options (fields in wasmCloud's order, minimal headers).
+// same bytes as the generated codec (HttpServerCodec.HandleRequest.encodeInput: msgpackr with
+// wasmCloud's options, fields in wasmCloud's order, minimal headers; test/providers pins them).
+// Why it exists (node dist/bench/codec.js, CPU time, medians of 31 interleaved rounds, Node 20):
+// GET /bloggo with 3 headers encodes in 417 ns here against 1419 ns through the generated codec
+// (3.6x), and that is before the listener would build the header object the codec takes.
 // Strings here are Node's "byte strings" (method, URL and header text arrive latin1-decoded), so
 // writing them as latin1 passes the client's bytes through unchanged.
 
@@ -10,7 +14,15 @@ export interface RawHttpRequest {
   /** Flat [name, value, ...] with lowercase names, grouped: equal names are adjacent or merged by the caller. */
   headerNames: string[];
   headerValues: string[][];
-  body: Uint8Array;
+  /** The body, or its chunks as they arrived (copied straight into the payload: no concat first). */
+  body: Uint8Array | readonly Uint8Array[];
+}
+
+function bodyLength(body: Uint8Array | readonly Uint8Array[]): number {
+  if (body instanceof Uint8Array) return body.length;
+  let n = 0;
+  for (let i = 0; i < body.length; i++) n += body[i]!.length;
+  return n;
 }
 
 // fixstr keys, precomputed
@@ -49,18 +61,26 @@ function writeColl(buf: Buffer, pos: number, n: number, fix: number, b16: number
   return pos;
 }
 
-export function encodeRawHttpRequest(r: RawHttpRequest): Uint8Array {
+/** Where a large encoded request goes (request-buffers.ts); smaller ones use Node's allocator. */
+export interface LargeBuffers {
+  take(bytes: number): Buffer;
+}
+
+/** `large`: requests of `largeFrom` bytes or more are encoded into a buffer from there (a view of its start is returned). */
+export function encodeRawHttpRequest(r: RawHttpRequest, large?: LargeBuffers, largeFrom = Infinity): Uint8Array {
   const names = r.headerNames;
   const values = r.headerValues;
   let size = FIXED + strHead(r.method.length) + r.method.length + strHead(r.path.length) + r.path.length
-    + strHead(r.queryString.length) + r.queryString.length + collHead(names.length) + binHead(r.body.length) + r.body.length;
+    + strHead(r.queryString.length) + r.queryString.length + collHead(names.length);
+  const n = bodyLength(r.body);
+  size += binHead(n) + n;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     const vals = values[i]!;
     size += strHead(name.length) + name.length + collHead(vals.length);
     for (let j = 0; j < vals.length; j++) size += strHead(vals[j]!.length) + vals[j]!.length;
   }
-  const buf = Buffer.allocUnsafe(size);
+  const buf = size >= largeFrom ? large!.take(size) : Buffer.allocUnsafe(size);
   let pos = 0;
   buf[pos++] = 0x85;
   pos = writeKey(buf, pos, K_METHOD);
@@ -78,10 +98,14 @@ export function encodeRawHttpRequest(r: RawHttpRequest): Uint8Array {
     for (let j = 0; j < vals.length; j++) pos = writeStr(buf, pos, vals[j]!);
   }
   pos = writeKey(buf, pos, K_BODY);
-  const n = r.body.length;
   if (n < 256) { buf[pos++] = 0xc4; buf[pos++] = n; }
   else if (n < 65536) { buf[pos++] = 0xc5; buf.writeUInt16BE(n, pos); pos += 2; }
   else { buf[pos++] = 0xc6; buf.writeUInt32BE(n, pos); pos += 4; }
-  if (n > 0) buf.set(r.body, pos);
-  return buf;
+  const body = r.body;
+  if (body instanceof Uint8Array) {
+    if (n > 0) buf.set(body, pos);
+  } else {
+    for (let i = 0; i < body.length; i++) { buf.set(body[i]!, pos); pos += body[i]!.length; }
+  }
+  return buf.length === size ? buf : buf.subarray(0, size);
 }

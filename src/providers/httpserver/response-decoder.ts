@@ -1,7 +1,12 @@
 // Hot-path decoder for the HttpResponse an actor returns (reference §2.3): reads the common shape
 // (a map of statusCode, header, body with ASCII header text and a bin body) straight from the bytes.
-// Anything else (other integer or string forms, non-ASCII text, unknown keys, bad values) returns
-// undefined and the general decoder in codec.ts handles it, with its error messages.
+// Anything else (other integer or string forms, non-ASCII text, unknown keys, bad values, truncated
+// or hostile lengths) returns undefined and codec.ts hands the payload to the generated codec
+// (src/codec/interfaces/httpserver.ts, bounded decoder), with its error messages.
+// Why it exists (node dist/bench/codec.js, CPU time, medians of 31 interleaved rounds, Node 20):
+// kvcounter's 42-byte reply 89 ns here against 435 ns through the generated codec (4.9x); four
+// header lines and a 1 KiB body 560 ns against 1807 ns (3.2x). It is bounded as it stands: it reads
+// forward, checks each length against the bytes left, and loops only while bytes are consumed.
 import type { HttpResponse } from './codec.js';
 import { fixstrKey, MsgpackCursor } from '../msgpack-cursor.js';
 

@@ -1,64 +1,18 @@
 // Wire forms of the KeyValue operations (reference §2.4) and their dispatch onto a KvBackend.
-// Typed and self-contained so the generated codecs (src/codec/interfaces/) can replace it.
-import { StratusError } from '../../host/errors.js';
-import { packr, decode, asMap, asString, asInt, asStringArray, I32_MIN, I32_MAX, U32_MAX } from '../msgpack.js';
+// The wire forms are the generated codec's (src/codec/interfaces/keyvalue.ts, from
+// interfaces/keyvalue.smithy), which decodes through the bounded msgpack decoder; the only
+// hand-written path is Increment's (fast-codec.ts, with its measurement), which falls back to it.
+import { KeyValueCodec as C, type IncrementRequest } from '../../codec/interfaces/keyvalue.js';
 import type { KvBackend } from './backend.js';
 import { ops, type EntryTxn } from './semantics.js';
 import { fastIncrementRequest, packInt } from './fast-codec.js';
 
-export interface SetRequest { key: string; value: string; expires: number }
-export interface IncrementRequest { key: string; value: number }
-export interface ListAddRequest { listName: string; value: string }
-export interface ListRangeRequest { listName: string; start: number; stop: number }
-export interface SetAddRequest { setName: string; value: string }
-
 const EMPTY = new Uint8Array(0);
 
-function field(m: Record<string, unknown>, name: string, what: string): unknown {
-  if (!(name in m)) throw new StratusError('BAD_REQUEST', `${what}: missing field "${name}"`);
-  return m[name];
+/** IncrementRequest from the fast path when it takes the payload, else from the generated codec. */
+export function decodeIncrement(p: Uint8Array): IncrementRequest {
+  return fastIncrementRequest(p) ?? C.Increment.decodeInput(p);
 }
-
-export const decoders = {
-  str(p: Uint8Array, what: string): string { return asString(decode(p, what), what); },
-  strList(p: Uint8Array, what: string): string[] { return asStringArray(decode(p, what), what); },
-  set(p: Uint8Array): SetRequest {
-    const m = asMap(decode(p, 'SetRequest'), 'SetRequest');
-    return {
-      key: asString(field(m, 'key', 'SetRequest'), 'SetRequest.key'),
-      value: asString(field(m, 'value', 'SetRequest'), 'SetRequest.value'),
-      // expires is required in the Smithy model, but a missing one harmlessly means "never"
-      expires: m.expires === undefined || m.expires === null ? 0 : asInt(m.expires, 'SetRequest.expires', 0, U32_MAX),
-    };
-  },
-  increment(p: Uint8Array): IncrementRequest {
-    const fast = fastIncrementRequest(p);
-    if (fast) return fast;
-    const m = asMap(decode(p, 'IncrementRequest'), 'IncrementRequest');
-    return {
-      key: asString(field(m, 'key', 'IncrementRequest'), 'IncrementRequest.key'),
-      value: asInt(field(m, 'value', 'IncrementRequest'), 'IncrementRequest.value', I32_MIN, I32_MAX),
-    };
-  },
-  listItem(p: Uint8Array, what: string): ListAddRequest {
-    const m = asMap(decode(p, what), what);
-    return { listName: asString(field(m, 'listName', what), `${what}.listName`), value: asString(field(m, 'value', what), `${what}.value`) };
-  },
-  listRange(p: Uint8Array): ListRangeRequest {
-    const m = asMap(decode(p, 'ListRangeRequest'), 'ListRangeRequest');
-    return {
-      listName: asString(field(m, 'listName', 'ListRangeRequest'), 'ListRangeRequest.listName'),
-      start: asInt(field(m, 'start', 'ListRangeRequest'), 'ListRangeRequest.start', I32_MIN, I32_MAX),
-      stop: asInt(field(m, 'stop', 'ListRangeRequest'), 'ListRangeRequest.stop', I32_MIN, I32_MAX),
-    };
-  },
-  setItem(p: Uint8Array, what: string): SetAddRequest {
-    const m = asMap(decode(p, what), what);
-    return { setName: asString(field(m, 'setName', what), `${what}.setName`), value: asString(field(m, 'value', what), `${what}.value`) };
-  },
-};
-
-const enc = (v: unknown): Uint8Array => packr.pack(v);
 
 /**
  * One KeyValue operation, defined once for both ways of running it: the KvBackend method and the
@@ -73,22 +27,23 @@ interface OperationSpec {
   encode(result: any): Uint8Array; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+// Scalar inputs have no name on the wire; errors name them after the argument they are.
 const SPECS: Record<string, OperationSpec> = {
-  'KeyValue.Get': { method: 'get', write: false, args: (p) => [decoders.str(p, 'KeyValue.Get key')], encode: (g: { value: string; exists: boolean }) => enc({ value: g.value, exists: g.exists }) },
-  'KeyValue.Set': { method: 'set', write: true, args: (p) => { const q = decoders.set(p); return [q.key, q.value, q.expires]; }, encode: () => EMPTY },
-  'KeyValue.Del': { method: 'del', write: true, args: (p) => [decoders.str(p, 'KeyValue.Del key')], encode: enc },
-  'KeyValue.Contains': { method: 'contains', write: false, args: (p) => [decoders.str(p, 'KeyValue.Contains key')], encode: enc },
-  'KeyValue.Increment': { method: 'increment', write: true, args: (p) => { const q = decoders.increment(p); return [q.key, q.value]; }, encode: packInt },
-  'KeyValue.ListAdd': { method: 'listAdd', write: true, args: (p) => { const q = decoders.listItem(p, 'ListAddRequest'); return [q.listName, q.value]; }, encode: enc },
-  'KeyValue.ListDel': { method: 'listDel', write: true, args: (p) => { const q = decoders.listItem(p, 'ListDelRequest'); return [q.listName, q.value]; }, encode: enc },
-  'KeyValue.ListRange': { method: 'listRange', write: false, args: (p) => { const q = decoders.listRange(p); return [q.listName, q.start, q.stop]; }, encode: enc },
-  'KeyValue.ListClear': { method: 'listClear', write: true, args: (p) => [decoders.str(p, 'KeyValue.ListClear listName')], encode: enc },
-  'KeyValue.SetAdd': { method: 'setAdd', write: true, args: (p) => { const q = decoders.setItem(p, 'SetAddRequest'); return [q.setName, q.value]; }, encode: enc },
-  'KeyValue.SetDel': { method: 'setDel', write: true, args: (p) => { const q = decoders.setItem(p, 'SetDelRequest'); return [q.setName, q.value]; }, encode: enc },
-  'KeyValue.SetQuery': { method: 'setQuery', write: false, args: (p) => [decoders.str(p, 'KeyValue.SetQuery setName')], encode: enc },
-  'KeyValue.SetUnion': { method: 'setUnion', write: false, args: (p) => [decoders.strList(p, 'KeyValue.SetUnion keys')], encode: enc },
-  'KeyValue.SetIntersection': { method: 'setIntersection', write: false, args: (p) => [decoders.strList(p, 'KeyValue.SetIntersection keys')], encode: enc },
-  'KeyValue.SetClear': { method: 'setClear', write: true, args: (p) => [decoders.str(p, 'KeyValue.SetClear setName')], encode: enc },
+  'KeyValue.Get': { method: 'get', write: false, args: (p) => [C.Get.decodeInput(p, 'KeyValue.Get key')], encode: C.Get.encodeOutput },
+  'KeyValue.Set': { method: 'set', write: true, args: (p) => { const q = C.Set.decodeInput(p); return [q.key, q.value, q.expires]; }, encode: () => EMPTY },
+  'KeyValue.Del': { method: 'del', write: true, args: (p) => [C.Del.decodeInput(p, 'KeyValue.Del key')], encode: C.Del.encodeOutput },
+  'KeyValue.Contains': { method: 'contains', write: false, args: (p) => [C.Contains.decodeInput(p, 'KeyValue.Contains key')], encode: C.Contains.encodeOutput },
+  'KeyValue.Increment': { method: 'increment', write: true, args: (p) => { const q = decodeIncrement(p); return [q.key, q.value]; }, encode: packInt },
+  'KeyValue.ListAdd': { method: 'listAdd', write: true, args: (p) => { const q = C.ListAdd.decodeInput(p); return [q.listName, q.value]; }, encode: C.ListAdd.encodeOutput },
+  'KeyValue.ListDel': { method: 'listDel', write: true, args: (p) => { const q = C.ListDel.decodeInput(p); return [q.listName, q.value]; }, encode: C.ListDel.encodeOutput },
+  'KeyValue.ListRange': { method: 'listRange', write: false, args: (p) => { const q = C.ListRange.decodeInput(p); return [q.listName, q.start, q.stop]; }, encode: C.ListRange.encodeOutput },
+  'KeyValue.ListClear': { method: 'listClear', write: true, args: (p) => [C.ListClear.decodeInput(p, 'KeyValue.ListClear listName')], encode: C.ListClear.encodeOutput },
+  'KeyValue.SetAdd': { method: 'setAdd', write: true, args: (p) => { const q = C.SetAdd.decodeInput(p); return [q.setName, q.value]; }, encode: C.SetAdd.encodeOutput },
+  'KeyValue.SetDel': { method: 'setDel', write: true, args: (p) => { const q = C.SetDel.decodeInput(p); return [q.setName, q.value]; }, encode: C.SetDel.encodeOutput },
+  'KeyValue.SetQuery': { method: 'setQuery', write: false, args: (p) => [C.SetQuery.decodeInput(p, 'KeyValue.SetQuery setName')], encode: C.SetQuery.encodeOutput },
+  'KeyValue.SetUnion': { method: 'setUnion', write: false, args: (p) => [C.SetUnion.decodeInput(p, 'KeyValue.SetUnion keys')], encode: C.SetUnion.encodeOutput },
+  'KeyValue.SetIntersection': { method: 'setIntersection', write: false, args: (p) => [C.SetIntersection.decodeInput(p, 'KeyValue.SetIntersection keys')], encode: C.SetIntersection.encodeOutput },
+  'KeyValue.SetClear': { method: 'setClear', write: true, args: (p) => [C.SetClear.decodeInput(p, 'KeyValue.SetClear setName')], encode: C.SetClear.encodeOutput },
 };
 
 type AnyFn = (...a: unknown[]) => unknown;

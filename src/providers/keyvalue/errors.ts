@@ -1,6 +1,6 @@
 // The errors every key-value backend reports, worded the same way whatever the backend
 // (README.md "Errors"). They reach the calling actor as the host-call error text.
-import { StratusError } from '../../host/errors.js';
+import { StratusError } from '../../core/errors.js';
 import { I32_MAX, I32_MIN } from '../msgpack.js';
 
 export type KvKind = 'string' | 'list' | 'set';

@@ -1,7 +1,11 @@
 // Hot-path forms of the one key-value exchange every counter makes: IncrementRequest in, an i32
-// out. Same bytes as the general codec (msgpackr, minimal integers); anything unusual returns
-// undefined from the decoder and the general path (with its error messages) takes over.
-import type { IncrementRequest } from './codec.js';
+// out. Same bytes as the generated codec (KeyValueCodec.Increment, minimal integers); anything
+// unusual (other forms, non-ASCII keys, truncated or hostile lengths) returns undefined from the
+// decoder and codec.ts hands the payload to the generated codec, with its error messages.
+// Why it exists (node dist/bench/codec.js, CPU time, medians of 31 interleaved rounds, Node 20):
+// kvcounter's 28-byte IncrementRequest decodes in 115 ns here against 227 ns through the generated
+// codec (2.0x), and packInt writes the reply in 75 ns against 170 ns for msgpackr's pack (2.3x).
+import type { IncrementRequest } from '../../codec/interfaces/keyvalue.js';
 import { fixstrKey, MsgpackCursor } from '../msgpack-cursor.js';
 
 /** Minimal msgpack integer, as msgpackr writes it. */

@@ -1,19 +1,28 @@
 // wasmcloud:keyvalue: each linked actor gets the backend and bucket its link values name.
-import type { CapabilityProvider, InvocationContext, LinkDefinition, ProviderHost } from '../../host/types.js';
-import { StratusError } from '../../host/errors.js';
+import type { CapabilityProvider, ProviderHost, SyncInvocationHandler } from '../../host/provider-contract.js';
+import type { Invocation } from '../../core/wire.js';
+import type { LinkDefinition } from '../../core/wire.js';
+import { StratusError } from '../../core/errors.js';
 import { unknownKeys } from '../link-values.js';
 import type { KvBackend } from './backend.js';
 import { ENTRY_OPERATIONS, KEYVALUE_OPERATIONS } from './codec.js';
 import { EntryBackend } from './entry-backend.js';
 import { openBackend } from './open-backend.js';
-import { KNOWN_KEYS, parseKvSettings, sameKvSettings, type KvSettings } from './settings.js';
+import { formatSize, KNOWN_KEYS, parseKvSettings, sameKvSettings, type KvSettings } from './settings.js';
 import { SerialQueue } from '../serial-queue.js';
 
 export const KEYVALUE_CONTRACT = 'wasmcloud:keyvalue';
 
 interface Bound { link: LinkDefinition; settings: KvSettings; backend: KvBackend }
 
-export class KeyValueProvider implements CapabilityProvider {
+function describeSettings(s: KvSettings): string {
+  const bucket = s.bucket ? ` bucket "${s.bucket}"` : '';
+  if (s.backend === 'redis') return `redis${s.rawKeys ? ' with raw keys' : bucket}`;
+  if (s.backend === 'nats') return `nats ${s.nats!.servers.join(',')}${bucket}`;
+  return `${s.backend}${bucket}, max_size=${formatSize(s.maxBytes!)}`;
+}
+
+export class KeyValueProvider implements CapabilityProvider, SyncInvocationHandler {
   readonly contractId = KEYVALUE_CONTRACT;
   readonly name = 'keyvalue';
   private host?: ProviderHost;
@@ -38,10 +47,10 @@ export class KeyValueProvider implements CapabilityProvider {
       // Open the new backend first: a bad re-put leaves the old link working.
       // Half the RPC timeout: a hung backend then fails with its own error before the actor's call times out.
       const commandTimeoutMs = Math.max(100, Math.floor(host.rpcTimeoutMs / 2));
-      const backend = await openBackend(settings, { dataDir: host.dataDir, commandTimeoutMs });
+      const backend = await openBackend(settings, { dataDir: host.dataDir, commandTimeoutMs, scope: host.scope, log: (level, text) => host.log(level, text) });
       this.bound.set(link.actor_id, { link, settings, backend });
       if (existing) await existing.backend.close();
-      host.log('info', `keyvalue: actor ${link.actor_id} uses ${settings.backend}${settings.bucket ? ` bucket "${settings.bucket}"` : ''}`);
+      host.log('info', `keyvalue: actor ${link.actor_id} uses ${describeSettings(settings)}`);
     });
   }
 
@@ -56,10 +65,11 @@ export class KeyValueProvider implements CapabilityProvider {
 
   // Not async: the operation handlers already return promises, and every extra async layer is a
   // microtask on the host-call path.
-  handle(ctx: InvocationContext, operation: string, payload: Uint8Array): Promise<Uint8Array> {
-    const b = this.bound.get(ctx.actorId);
+  handle(inv: Invocation): Promise<Uint8Array> {
+    const operation = inv.operation;
+    const b = this.bound.get(inv.origin.public_key);
     if (!b) {
-      return Promise.reject(new StratusError('MISSING_LINK', `actor ${ctx.actorId} has no wasmcloud:keyvalue link on link name "${this.linkName}" at this provider`,
+      return Promise.reject(new StratusError('MISSING_LINK', `actor ${inv.origin.public_key} has no wasmcloud:keyvalue link on link name "${this.linkName}" at this provider`,
         'put a link definition for the actor and wasmcloud:keyvalue first'));
     }
     const op = Object.hasOwn(KEYVALUE_OPERATIONS, operation) ? KEYVALUE_OPERATIONS[operation] : undefined;
@@ -67,13 +77,16 @@ export class KeyValueProvider implements CapabilityProvider {
       return Promise.reject(new StratusError('BAD_REQUEST', `wasmcloud:keyvalue has no operation "${operation}"`,
         `supported: ${Object.keys(KEYVALUE_OPERATIONS).join(', ')}`));
     }
-    return op(b.backend, payload);
+    return op(b.backend, inv.msg);
   }
 
   /** Memory and lmdb run in-process and answer at once; Redis goes through handle(). */
-  handleSync(ctx: InvocationContext, operation: string, payload: Uint8Array, durable: (commit: Promise<void>) => void): Uint8Array | undefined {
-    const b = this.bound.get(ctx.actorId);
-    if (!b || !(b.backend instanceof EntryBackend)) return undefined; // handle() gives the full error
+  handleSync(inv: Invocation, durable: (commit: Promise<void>) => void): Uint8Array | undefined {
+    const b = this.bound.get(inv.origin.public_key);
+    // handle() gives the full error; NATS entries are remote and only answer asynchronously
+    if (!b || !(b.backend instanceof EntryBackend) || b.settings.backend === 'nats') return undefined;
+    const operation = inv.operation;
+    const payload = inv.msg;
     const op = Object.hasOwn(ENTRY_OPERATIONS, operation) ? ENTRY_OPERATIONS[operation] : undefined;
     if (!op) return undefined;
     const store = b.backend.store;

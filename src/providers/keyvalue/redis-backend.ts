@@ -1,106 +1,25 @@
 // Redis backend (link value URL=redis://..., as wasmCloud's kvredis takes it). Native commands
 // where Redis already behaves as README.md pins it; Lua where it does not (i32 Increment, typed
-// clears). One client per URL, shared by the links that use it.
-import { Redis, ReplyError } from 'ioredis';
-import { LinkError, StratusError } from '../../host/errors.js';
+// clears). Connections come from the host's RedisClients (redis-client.ts), keys are namespaced by
+// bucket (redis-keys.ts).
+import { ReplyError } from 'ioredis';
+import { StratusError } from '../../core/errors.js';
+import type { HostScope } from '../../core/scope.js';
 import type { KvBackend } from './backend.js';
 import { notAnInteger, overflow, wrongType, type KvKind } from './errors.js';
 import { sortMembers } from './semantics.js';
-
-// One INCRBY in the common case; the i32 checks afterwards undo it inside the same script (atomic:
-// nobody sees the intermediate value). Errors find their cause only on the slow path.
-const INCREMENT_LUA = `
-local ok, n = pcall(redis.call, 'INCRBY', KEYS[1], ARGV[1])
-if not ok then
-  local t = redis.call('TYPE', KEYS[1]).ok
-  if t ~= 'string' then return redis.error_reply('WRONGTYPE ' .. t) end
-  return redis.error_reply('NOTINT ' .. redis.call('GET', KEYS[1]))
-end
-local d = tonumber(ARGV[1])
-local cur = n - d
-if cur < -2147483648 or cur > 2147483647 then
-  redis.call('DECRBY', KEYS[1], ARGV[1])
-  return redis.error_reply('NOTINT ' .. redis.call('GET', KEYS[1]))
-end
-if n < -2147483648 or n > 2147483647 then
-  redis.call('DECRBY', KEYS[1], ARGV[1])
-  return redis.error_reply('OVERFLOW ' .. cur)
-end
-return n`;
-
-const TYPED_CLEAR_LUA = `
-local t = redis.call('TYPE', KEYS[1]).ok
-if t == 'none' then return 0 end
-if t ~= ARGV[1] then return redis.error_reply('WRONGTYPE ' .. t) end
-redis.call('DEL', KEYS[1])
-return 1`;
-
-interface KvRedis extends Redis {
-  kvIncrement(key: string, delta: number): Promise<number>;
-  kvTypedClear(key: string, type: string): Promise<number>;
-}
-
-interface SharedClient { client: KvRedis; refs: number; lastError?: string; display: string }
-const clients = new Map<string, SharedClient>();
+import { REDIS_CLIENTS, validateRedisUrl, type KvRedis, type RedisClients, type SharedClient } from './redis-client.js';
+import { keyPrefix } from './redis-keys.js';
 
 export interface RedisOptions {
   url: string;
   bucket: string;
+  /** Keys as the actor names them, without the bucket prefix (shared with wasmCloud's kvredis). */
+  rawKeys: boolean;
   /** Per-command deadline (ms): commands never wait on a dead connection longer than this. */
   commandTimeoutMs: number;
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
-export function validateRedisUrl(url: string): void {
-  let u: URL;
-  try { u = new URL(url); } catch {
-    throw new LinkError(`keyvalue link value URL="${redactUrl(url)}" is not a URL`, 'use redis://HOST:PORT[/DB], e.g. URL=redis://127.0.0.1:6379');
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new LinkError(`keyvalue link value URL="${redactUrl(url)}" has scheme "${u.protocol.replace(/:$/, '')}", expected redis or rediss`, 'use redis://HOST:PORT[/DB], e.g. URL=redis://127.0.0.1:6379');
-  }
-  if (u.pathname && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) {
-    throw new LinkError(`keyvalue link value URL="${redactUrl(url)}" selects database "${u.pathname.slice(1)}", expected a number`, 'e.g. URL=redis://127.0.0.1:6379/0');
-  }
-}
-
-async function acquire(url: string, commandTimeoutMs: number): Promise<SharedClient> {
-  const existing = clients.get(url);
-  if (existing) { existing.refs++; return existing; }
-  const display = redactUrl(url);
-  const client = new Redis(url, {
-    lazyConnect: true,
-    // Fail fast instead of queueing while Redis is away; ioredis keeps reconnecting behind the scenes.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: Math.max(commandTimeoutMs, 1000),
-    retryStrategy: (times) => Math.min(100 * times, 2000),
-  }) as KvRedis;
-  client.defineCommand('kvIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
-  client.defineCommand('kvTypedClear', { numberOfKeys: 1, lua: TYPED_CLEAR_LUA });
-  const shared: SharedClient = { client, refs: 1, display };
-  client.on('error', (e: Error) => { shared.lastError = e.message; });
-  client.on('ready', () => { shared.lastError = undefined; });
-  try {
-    await client.connect();
-  } catch (e) {
-    client.disconnect();
-    throw new LinkError(`cannot reach Redis at ${display}: ${shared.lastError ?? (e as Error).message}`,
-      'check that redis-server is running and the URL link value (host, port, password) is right');
-  }
-  clients.set(url, shared);
-  return shared;
+  scope: HostScope;
+  log: (level: 'info' | 'warn', text: string) => void;
 }
 
 /**
@@ -110,31 +29,36 @@ async function acquire(url: string, commandTimeoutMs: number): Promise<SharedCli
  * measured as the largest single cost of a Redis-backed request (see bench/http.ts).
  */
 function batchThisTurn(shared: SharedClient): void {
-  const stream: Redis['stream'] | undefined = shared.client.stream; // unset until the first connect
+  const stream: KvRedis['stream'] | undefined = shared.client.stream; // unset until the first connect
   if (!stream || stream.destroyed || stream.writableCorked > 0) return; // already held for this turn
   stream.cork();
   setImmediate(() => stream.uncork());
 }
 
-function release(url: string, shared: SharedClient): void {
-  if (--shared.refs > 0) return;
-  if (clients.get(url) === shared) clients.delete(url);
-  shared.client.disconnect();
-}
+/** ioredis' messages for a command it had written when the connection went away (redis-client.ts).
+ *  One it never wrote fails with "Stream isn't writeable" instead. */
+const DROPPED = /Connection is closed|max retries per request/i;
 
 export async function openRedisBackend(o: RedisOptions): Promise<RedisBackend> {
   validateRedisUrl(o.url);
-  const shared = await acquire(o.url, o.commandTimeoutMs);
-  return new RedisBackend(o.url, o.bucket, shared, o.commandTimeoutMs);
+  const clients = o.scope.use(REDIS_CLIENTS);
+  const shared = await clients.acquire(o.url, o.commandTimeoutMs, o.log);
+  return new RedisBackend(o, clients, shared);
 }
 
 export class RedisBackend implements KvBackend {
   readonly kind = 'redis';
   private readonly prefix: string;
   private closed = false;
+  private readonly url: string;
+  private readonly bucket: string;
+  private readonly commandTimeoutMs: number;
 
-  constructor(private readonly url: string, private readonly bucket: string, private readonly shared: SharedClient, private readonly commandTimeoutMs: number) {
-    this.prefix = bucket === '' ? '' : `${bucket}:`;
+  constructor(o: RedisOptions, private readonly clients: RedisClients, private readonly shared: SharedClient) {
+    this.url = o.url;
+    this.bucket = o.bucket;
+    this.commandTimeoutMs = o.commandTimeoutMs;
+    this.prefix = keyPrefix(o.bucket, o.rawKeys);
   }
 
   private get r(): KvRedis { return this.shared.client; }
@@ -180,7 +104,7 @@ export class RedisBackend implements KvBackend {
   async setClear(name: string) { return (await this.run('SetClear', [name], 'set', () => this.r.kvTypedClear(this.k(name), 'set'))) > 0; }
 
   async health() {
-    if (this.closed) return { healthy: false, message: 'redis backend closed' };
+    if (this.closed || this.shared.closed) return { healthy: false, message: 'redis backend closed' };
     // ioredis reports 'ready' until it has handled the socket's close; a socket that can no longer
     // be written to already refuses commands, so it counts as down from that moment.
     const status = this.r.status === 'ready' && this.r.stream?.writable === false ? 'disconnecting' : this.r.status;
@@ -191,7 +115,7 @@ export class RedisBackend implements KvBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    release(this.url, this.shared);
+    this.clients.release(this.url, this.shared);
   }
 
   /**
@@ -202,6 +126,9 @@ export class RedisBackend implements KvBackend {
    */
   private run<T>(op: string, keys: string[], wants: KvKind, fn: () => Promise<T>, scriptError?: (msg: string) => Error | undefined): Promise<T> {
     if (this.closed) return Promise.reject(new StratusError('PROVIDER_NOT_RUNNING', `the redis key-value link for bucket "${this.bucket}" was deleted`, 'put the link again'));
+    if (this.shared.closed) {
+      return Promise.reject(new StratusError('PROVIDER_NOT_RUNNING', `the connection to Redis ${this.shared.display} is closed (its host stopped); KeyValue.${op} was not performed`, 'put the link again'));
+    }
     batchThisTurn(this.shared);
     let reply: Promise<T>;
     try {
@@ -221,6 +148,11 @@ export class RedisBackend implements KvBackend {
       throw new StratusError('INTERNAL', `Redis ${this.shared.display} rejected KeyValue.${op}: ${msg}`);
     }
     const msg = (e as Error).message ?? String(e);
+    if (DROPPED.test(msg)) {
+      // Written to Redis, no answer: it may have been applied. Never re-sent (redis-client.ts).
+      throw new StratusError('INTERNAL', `the connection to Redis ${this.shared.display} dropped after KeyValue.${op} was sent; it may or may not have been applied`,
+        'read the key to see whether it was; the provider reconnects on its own and does not repeat the command');
+    }
     if (/timed out/i.test(msg)) {
       // The command was sent: Redis may still apply it when it catches up, so do not claim otherwise.
       throw new StratusError('TIMEOUT', `Redis ${this.shared.display} did not answer KeyValue.${op} within ${this.commandTimeoutMs} ms; it may still be applied if Redis catches up`,

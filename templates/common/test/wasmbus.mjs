@@ -1,5 +1,9 @@
 // A tiny wasmbus host (reference: wasmCloud guest ABI) so this project's tests can run the
-// built actor without a lattice. `hostCall` answers the actor's calls to providers.
+// built actor without a lattice. `hostCall` answers the actor's calls to providers. Payloads are
+// msgpack through ./msgpack.mjs (the library Stratus uses), so any size of string or body works.
+import { decode, encode } from './msgpack.mjs';
+
+export { decode, encode };
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -34,21 +38,22 @@ export async function loadActor(bytes, hostCall = () => ({ error: 'no provider i
   };
 }
 
-/** msgpack HttpRequest {method, path, queryString, header:{}, body:bin} for short ASCII values. */
-export function httpRequest(method, path, queryString = '', body = new Uint8Array(0)) {
-  const s = (v) => { const b = enc.encode(v); if (b.length > 31) throw new Error('keep test strings short'); return [0xa0 | b.length, ...b]; };
-  return Uint8Array.from([0x85, ...s('method'), ...s(method), ...s('path'), ...s(path), ...s('queryString'), ...s(queryString),
-    ...s('header'), 0x80, ...s('body'), 0xc4, body.length, ...body]);
+/**
+ * An HttpRequest as the httpserver provider sends it (reference §2.3): method, path, queryString,
+ * header (name -> list of values) and body (bytes; a string is sent as UTF-8).
+ */
+export function httpRequest(method, path, queryString = '', body = new Uint8Array(0), header = {}) {
+  return encode({ method, path, queryString, header, body: typeof body === 'string' ? enc.encode(body) : body });
 }
 
-/** Finds the body bytes (bin8) and status code of an HttpResponse produced by the SDK. */
+/** The status code, body (as text) and header of the actor's HttpResponse. */
 export function httpResponse(bytes) {
-  const text = Buffer.from(bytes);
-  const at = text.indexOf(Buffer.from('statusCode'));
-  let status = text[at + 10];
-  if (status === 0xcc) status = text[at + 11];
-  else if (status === 0xcd) status = text.readUInt16BE(at + 11);
-  const b = text.indexOf(Buffer.from('body'));
-  const len = text[b + 5];
-  return { status, body: text.subarray(b + 6, b + 6 + len).toString('utf8') };
+  const r = decode(bytes);
+  return { status: r.statusCode, body: dec.decode(r.body ?? new Uint8Array(0)) };
+}
+
+/** The whole HttpResponse, with the header map (name -> list of values). */
+export function httpResponseWithHeader(bytes) {
+  const r = decode(bytes);
+  return { status: r.statusCode, body: dec.decode(r.body ?? new Uint8Array(0)), header: r.header ?? {} };
 }

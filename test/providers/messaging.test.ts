@@ -1,0 +1,134 @@
+// tier: full — starts nats-server -js and builds an AssemblyScript actor
+// wasmcloud:messaging end to end: a real NATS server, a real Host, an actor built from source
+// (examples/messaging-echo) subscribed through link values, and a raw NATS client on the
+// other side of every message.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { buildCached, ROOT } from '../sdk/build-cache.js';
+import { startNats, freePort, type RunningServer } from '../support/servers.js';
+import { testHost, until, type LogLine } from '../support/fixtures.js';
+import { createProvider } from '../../src/providers/registry.js';
+import { isStratusError } from '../../src/core/errors.js';
+import type { Host } from '../../src/host/host.js';
+import type { MessagingProvider } from '../../src/providers/messaging/provider.js';
+import { MessageSubscriberCodec, MessagingCodec } from '../../src/codec/interfaces/messaging.js';
+import { actorEntity, providerEntity } from '../../src/core/wire.js';
+
+const MSG = 'wasmcloud:messaging';
+let nats: RunningServer;
+let host: Host;
+let logs: LogLine[];
+let client: NatsConnection;
+let actorId: string;
+let providerId: string;
+let provider: MessagingProvider;
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+before(async () => {
+  nats = await startNats();
+  ({ host, logs } = testHost());
+  client = await connect({ servers: nats.url });
+  const { wasm } = await buildCached(join(ROOT, 'examples', 'messaging-echo'));
+  actorId = (await host.startActor(wasm)).id;
+  provider = createProvider('messaging') as MessagingProvider;
+  providerId = (await host.startProvider(provider)).id;
+});
+after(async () => {
+  await host?.shutdown();
+  await client?.close();
+  await nats?.dispose();
+});
+
+const link = (values: Record<string, string>) => host.putLink({ actor_id: actorId, provider_id: providerId, contract_id: MSG, link_name: 'default', values });
+
+test('a raw NATS request to a subscribed subject is answered by the actor through its reply subject', async () => {
+  await link({ SUBSCRIPTION: 'echo.in, ask.*, work|workers', URI: nats.url });
+  const r = await client.request('echo.in', 'hello', { timeout: 3000 });
+  assert.equal(text(r.data), 'echo: hello');
+  // the queue-group subscription is a subscription too
+  const w = await client.request('work', 'job-1', { timeout: 3000 });
+  assert.equal(text(w.data), 'echo: job-1');
+});
+
+test('the actor publishes: a message without a reply subject is published on to echo.noreply', async () => {
+  const sub = client.subscribe('echo.noreply', { max: 1 });
+  await client.flush();
+  client.publish('echo.in', 'fire-and-forget');
+  for await (const m of sub) { assert.equal(text(m.data), 'fire-and-forget'); break; }
+});
+
+test('Messaging.Request from the actor reaches a raw NATS responder, and no responders is an explained error', async () => {
+  const svc = client.subscribe('svc.answer', { callback: (_e, m) => { m.respond(`A:${text(m.data)}`); } });
+  await client.flush();
+  assert.equal(text((await client.request('ask.one', 'q', { timeout: 3000 })).data), 'got: A:q');
+  svc.unsubscribe();
+  await client.flush();
+  const r = text((await client.request('ask.two', 'q', { timeout: 3000 })).data);
+  assert.match(r, /^error: Host send error .*nobody subscribes to "svc\.answer" \(no responders\)/);
+});
+
+test('binary payloads keep every byte through the actor', async () => {
+  const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+  const r = await client.request('echo.in', bytes, { timeout: 3000 });
+  assert.deepEqual([...r.data.subarray(6)], [...bytes]);
+});
+
+test('queue group members share the subject: a raw member of the same group takes part of the messages', async () => {
+  let raw = 0;
+  const member = client.subscribe('work', { queue: 'workers', callback: (_e, m) => { raw++; m.respond('raw'); } });
+  await client.flush();
+  const answers = new Set<string>();
+  for (let i = 0; i < 60; i++) answers.add(text((await client.request('work', 'x', { timeout: 3000 })).data));
+  member.unsubscribe();
+  // each request went to exactly one member of the group: 60 answers, never both
+  assert.ok(raw < 60, `the actor's queue subscription received some of the 60 messages (raw member took ${raw})`);
+  assert.ok(answers.has('echo: x'));
+});
+
+test('bad link values are refused at put time with what to fix; the old link keeps working', async () => {
+  await assert.rejects(link({ SUBSCRIPTION: 'a..b', URI: nats.url }), (e) => isStratusError(e, 'LINK_INVALID') && /SUBSCRIPTION entry "a\.\.b".*empty token/.test(e.message));
+  await assert.rejects(link({ SUBSCRIPTION: 'x|', URI: nats.url }), (e) => isStratusError(e, 'LINK_INVALID') && /queue group/.test(e.message));
+  await assert.rejects(link({ SUBSCRIPTION: 'x', URI: nats.url, CLIENT_JWT: 'eyJ' }), (e) => isStratusError(e, 'LINK_INVALID') && /CLIENT_SEED is missing/.test(e.message));
+  const closed = await freePort();
+  await assert.rejects(link({ SUBSCRIPTION: 'x', URI: `nats://127.0.0.1:${closed}` }), (e) => isStratusError(e) && /could not connect to NATS at nats:\/\/127\.0\.0\.1/.test(e.message));
+  assert.equal(text((await client.request('echo.in', 'still', { timeout: 3000 })).data), 'echo: still');
+});
+
+test('re-putting the link with other subjects moves the subscriptions', async () => {
+  await link({ SUBSCRIPTION: 'echo.moved', URI: nats.url });
+  assert.equal(text((await client.request('echo.moved', 'm', { timeout: 3000 })).data), 'echo: m');
+  await assert.rejects(client.request('echo.in', 'old', { timeout: 1000 }), /no responders|503/i);
+});
+
+test('deleting the link ends its subscriptions: the subject has no responders, and the actor can no longer publish', async () => {
+  await host.deleteLink(actorId, MSG);
+  await until(() => !host.links().some((l) => l.actor_id === actorId && l.contract_id === MSG), 'link gone');
+  // the store forgets the link first; the provider hears of it asynchronously and says when it has unsubscribed
+  await until(() => logs.some((l) => /messaging: actor .* unsubscribed \(link deleted\)/.test(l.text)), 'provider unsubscribed');
+  await assert.rejects(client.request('echo.moved', 'gone', { timeout: 1000 }), /no responders|503/i);
+  assert.ok(logs.some((l) => /messaging: actor .* subscribed to echo\.moved/.test(l.text)));
+});
+
+test('an actor publishing in a loop (burst.N): every message arrives, in order; a bad subject is refused each time, also after good ones', async () => {
+  await link({ SUBSCRIPTION: 'burst.*', URI: nats.url });
+  const got: string[] = [];
+  const sub = client.subscribe('echo.noreply', { callback: (_e, m) => { got.push(text(m.data)); } });
+  await client.flush();
+  for (let i = 0; i < 3; i++) await host.call(actorId, 'MessageSubscriber.HandleMessage', MessageSubscriberCodec.HandleMessage.encodeInput({ subject: 'burst.5', body: new TextEncoder().encode(`m${i}`) }));
+  await until(() => got.length === 15, '15 messages on echo.noreply');
+  assert.deepEqual(got, ['m0', 'm1', 'm2'].flatMap((m) => Array(5).fill(m)));
+  sub.unsubscribe();
+
+  // the subject check is skipped only for the subject last found valid on this link
+  const publish = (subject: string) => provider.handle({
+    origin: actorEntity(actorId), target: providerEntity(providerId, MSG, 'default'), operation: 'Messaging.Publish', id: '',
+    msg: MessagingCodec.Publish.encodeInput({ subject, body: new Uint8Array([1]) }),
+  });
+  for (const [subject, why] of [['', /it is empty/], ['ok.subject', undefined], ['a..b', /empty token/], ['ok.subject', undefined], ['', /it is empty/], ['x.*', /wildcard "\*"/]] as const) {
+    if (why) await assert.rejects(publish(subject), (e) => isStratusError(e, 'BAD_REQUEST') && /is not a valid NATS subject/.test(e.message) && why.test(e.message), subject);
+    else assert.equal((await publish(subject)).length, 0);
+  }
+});
