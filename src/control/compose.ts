@@ -95,7 +95,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   observability.attach(host);
   const membership: LatticeMembership | undefined = lattice && {
     lattice,
-    join: async (controller, requestStop) => lattice.join({ host, hostSeed: hostSeed!, controller, components: await latticeComponents(), ...(requestStop ? { requestStop } : {}) }),
+    join: async (controller, requestStop) => lattice.join({ host, hostSeed: hostSeed!, commands: controller, components: await latticeComponents(), ...(requestStop ? { requestStop } : {}) }),
     leave: () => lattice.stop({ hostShutdown: () => host.shutdown() }),
   };
   return {

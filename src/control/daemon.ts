@@ -13,7 +13,7 @@ import { controlPaths, type ControlPaths } from './paths.js';
 import { StateStore } from './state-store.js';
 import { hostIsRunning } from './client.js';
 import { startControlServer } from './server.js';
-import { friendlyName, httpEndpoint, STRATUS_VERSION, uptimeHuman, type HostView, type RestoredView } from './views.js';
+import { friendlyName, httpEndpoint, STRATUS_VERSION, uptimeHuman, type HostView, type RestoredView } from '../host/views.js';
 import { createRuntime, type Runtime } from './compose.js';
 import { builtinLabels } from '../lattice/config.js';
 import type { LatticeConfig } from '../lattice/types.js';

@@ -4,7 +4,7 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isStratusError, StratusError, type StratusErrorCode } from '../core/errors.js';
 import type { HostController } from './controller.js';
-import { claimsView, inventoryView, type HostView } from './views.js';
+import { claimsView, inventoryView, type HostView } from '../host/views.js';
 
 export interface CallBridge {
   /** JSON text -> msgpack payload for `operation`. */

@@ -19,8 +19,7 @@ import { StratusError } from '../core/errors.js';
 import { decodeSeed, fromSeed } from '../claims/nkeys.js';
 import type { Host } from '../host/host.js';
 import type { LinkStore } from '../host/links/link-store.js';
-import type { HostController } from '../control/controller.js';
-import type { ActorDirectory, LatticeComponent, LatticeConfig, LatticeContext, NatsAuth } from './types.js';
+import type { ActorDirectory, LatticeComponent, LatticeConfig, LatticeContext, LocalOps, NatsAuth } from './types.js';
 import { describeLattice } from './config.js';
 import { LatticeMetadata } from './metadata/metadata.js';
 
@@ -41,7 +40,8 @@ export interface JoinOptions {
   host: Host;
   /** The host's seed (SN...); its public key must be the host's id. */
   hostSeed: string;
-  controller?: HostController;
+  /** Present when the member runs a control plane (stratus up): control commands go through it. */
+  commands?: LocalOps;
   /** Started in this order; drained in this order and stopped in reverse on stop(). */
   components: LatticeComponent[];
   /** Stop the whole member (the `stratus up` process), as the control interface's `stop` asks. */
@@ -127,7 +127,7 @@ export class Lattice {
       rpc: this.rpc,
       ctl: this.ctl,
       host: j.host,
-      ...(j.controller ? { controller: j.controller } : {}),
+      ...(j.commands ? { commands: j.commands } : {}),
       hostKey,
       clusterKey: fromSeed(this.config.clusterSeed, 'cluster'),
       directory: metadata.directory,

@@ -6,7 +6,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { KeyPair } from '../claims/nkeys.js';
 import type { RoutedActor } from '../host/router.js';
 import type { Host } from '../host/host.js';
-import type { HostController } from '../control/controller.js';
+import type { ActorDescription, LinkPutResult, ProviderDescription } from '../host/api.js';
+import type { LinkDefinition } from '../core/wire.js';
 
 /** Settings of a lattice member, from wasmCloud's environment variables and `stratus up` flags (config.ts). */
 export interface LatticeConfig {
@@ -63,8 +64,9 @@ export interface LatticeContext {
   /** The control connection (ctl subjects, events). May be the same connection as `rpc`. */
   ctl: NatsConnection;
   host: Host;
-  /** Present when the member runs a control plane (stratus up); lets control commands start things. */
-  controller?: HostController;
+  /** Present when the member runs a control plane (stratus up): control commands go through it, so
+   *  what runs and what is persisted stay one (the control plane's HostController fits as is). */
+  commands?: LocalOps;
   /** This host's server key (N...). */
   hostKey: KeyPair;
   /** The cluster key pair (from config.clusterSeed): signs invocations. */
@@ -93,4 +95,17 @@ export interface LatticeComponent {
   /** Leave queue groups / stop taking new work and finish what is in flight (graceful stop). */
   drain?(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** The operations control commands perform on this host (lattice/control/local-ops.ts). */
+export interface LocalOps {
+  startActorFile(path: string, count: number, imageRef: string): Promise<ActorDescription>;
+  updateActorFile(path: string, imageRef: string): Promise<ActorDescription>;
+  stopActor(actorId: string): Promise<void>;
+  scaleActor(actorId: string, count: number): Promise<ActorDescription>;
+  /** `config`: the `lp` command's `configuration` (HostData.config_json of a provider process). */
+  startProvider(name: string, linkName: string, config?: string): Promise<ProviderDescription>;
+  stopProvider(providerId: string, linkName: string): Promise<unknown>;
+  putLink(link: Omit<LinkDefinition, 'id'>): Promise<LinkPutResult>;
+  deleteLink(actorId: string, contractId: string, linkName: string): Promise<void>;
 }

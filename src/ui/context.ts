@@ -1,7 +1,7 @@
 // What the dashboard needs from a running host, handed over by `stratus up` (control/daemon.ts).
 // Types only: the dashboard sits above control and reads the host through these few things.
 import type { HostController } from '../control/controller.js';
-import type { HostView } from '../control/views.js';
+import type { HostView } from '../host/views.js';
 import type { ProviderDescription } from '../host/api.js';
 import type { ProviderHealth } from '../host/provider-contract.js';
 import type { Observability } from '../observe/observability.js';

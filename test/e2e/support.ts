@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { compileProject, loadConfig } from '../../src/toolchain/index.js';
 import { signActorModule } from '../../src/claims/sign.js';
 import { controlRequest } from '../../src/control/client.js';
-import type { HostView } from '../../src/control/views.js';
+import type { HostView } from '../../src/host/views.js';
 
 import { freePort } from '../support/servers.js';
 export { freePort, startRedis, type RunningServer } from '../support/servers.js';

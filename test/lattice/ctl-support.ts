@@ -90,7 +90,7 @@ export async function startMember(natsUrl: string, o: MemberOptions = {}): Promi
     resolveStopped();
   })();
   const ctx: LatticeContext = {
-    config, rpc: nc, ctl: nc, host, controller,
+    config, rpc: nc, ctl: nc, host, commands: controller,
     hostKey: fromSeed(hostSeed, 'server'), clusterKey: fromSeed(config.clusterSeed, 'cluster'),
     directory: { actor: () => undefined },
     requestStop: () => { void stop(); },

@@ -10,7 +10,7 @@ import type { LinkStatus } from '../../host/events.js';
 import { controlRequest } from '../../control/client.js';
 import { readActorModuleFile } from '../../core/user-files.js';
 import { renderTable } from '../../control/table.js';
-import type { HostView } from '../../control/views.js';
+import type { HostView } from '../../host/views.js';
 import { addLatticeOptions, isLatticeMode, latticeSettings, type LatticeFlags, type LatticeSettings } from '../lattice/options.js';
 import { pairs } from '../lattice/args.js';
 import { projectHinted } from '../project-hint.js';

@@ -7,7 +7,7 @@ import { addOutputOption, EXIT, fail, outputFormat, type OutputFormat } from '..
 import { StratusError } from '../../core/errors.js';
 import { controlPaths } from '../../control/paths.js';
 import { controlRequest } from '../../control/client.js';
-import type { HostView } from '../../control/views.js';
+import type { HostView } from '../../host/views.js';
 import { loadConfig } from '../../toolchain/config.js';
 import { ensurePrivateHome } from '../private-home.js';
 import { ProjectBuilder } from '../../control/dev/builder.js';

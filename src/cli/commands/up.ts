@@ -9,7 +9,7 @@ import { APP_MANIFEST, checkUserFile } from '../../core/user-files.js';
 import { StratusError } from '../../core/errors.js';
 import { controlPaths } from '../../control/paths.js';
 import { controlRequest, hostIsRunning } from '../../control/client.js';
-import type { HostView } from '../../control/views.js';
+import type { HostView } from '../../host/views.js';
 import { readHostSettings, type HostSettings, type LatticeFlags } from '../../lattice/config.js';
 import { observeFlags, type ObserveFlags } from '../../observe/flags.js';
 import { parseUiAddress } from '../../ui/address.js';

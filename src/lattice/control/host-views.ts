@@ -3,7 +3,7 @@
 // `vhost/heartbeats.ex`) and CTL v0.25 `types.rs` reads them (`Host`, `HostInventory`). Pure.
 import { createHash } from 'node:crypto';
 import type { HostInventory } from '../../host/api.js';
-import { friendlyName, STRATUS_VERSION, uptimeHuman } from '../../control/views.js';
+import { friendlyName, STRATUS_VERSION, uptimeHuman } from '../../host/views.js';
 import type { LatticeConfig } from '../types.js';
 import { expand, type InstanceBook } from './instance-book.js';
 

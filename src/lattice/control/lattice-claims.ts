@@ -4,7 +4,7 @@
 // comma-joined). Read straight from the bucket, as wash ≥ Dec 2022 does (CTL `kv.rs`).
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { claimsView } from '../../control/views.js';
+import { claimsView } from '../../host/views.js';
 import type { LatticeContext } from '../types.js';
 
 export type ClaimsRecord = Record<string, string | null>;

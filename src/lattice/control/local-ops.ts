@@ -5,34 +5,12 @@ import { builtinSource } from '../../providers/registry.js';
 import { resolveActorRef } from '../../oci/resolve.js';
 import type { ActorDescription, LinkPutResult, ProviderDescription } from '../../host/api.js';
 import type { LinkDefinition } from '../../core/wire.js';
-import type { LatticeContext } from '../types.js';
+import type { LatticeContext, LocalOps } from '../types.js';
 
-export interface LocalOps {
-  startActorFile(path: string, count: number, imageRef: string): Promise<ActorDescription>;
-  updateActorFile(path: string, imageRef: string): Promise<ActorDescription>;
-  stopActor(actorId: string): Promise<void>;
-  scaleActor(actorId: string, count: number): Promise<ActorDescription>;
-  /** `config`: the `lp` command's `configuration` (HostData.config_json of a provider process). */
-  startProvider(name: string, linkName: string, config?: string): Promise<ProviderDescription>;
-  stopProvider(providerId: string, linkName: string): Promise<void>;
-  putLink(link: Omit<LinkDefinition, 'id'>): Promise<LinkPutResult>;
-  deleteLink(actorId: string, contractId: string, linkName: string): Promise<void>;
-}
+export type { LocalOps };
 
 export function localOps(ctx: LatticeContext): LocalOps {
-  const c = ctx.controller;
-  if (c) {
-    return {
-      startActorFile: (path, count, imageRef) => c.startActorFile(path, count, imageRef),
-      updateActorFile: (path, imageRef) => c.updateActorFile(path, imageRef),
-      stopActor: (id) => c.stopActor(id),
-      scaleActor: (id, count) => c.scaleActor(id, count),
-      startProvider: (name, linkName, config) => c.startProvider(name, linkName, config),
-      stopProvider: async (id, linkName) => { await c.stopProvider(id, linkName); },
-      putLink: (link) => c.putLink(link),
-      deleteLink: (a, contract, linkName) => c.deleteLink(a, contract, linkName),
-    };
-  }
+  if (ctx.commands) return ctx.commands;
   const h = ctx.host;
   return {
     startActorFile: async (path, count, imageRef) => h.startActor(await resolveActorRef(path), { count, imageRef }),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { friendlyName, httpEndpoint, inventoryView, uptimeHuman } from '../../src/control/views.js';
+import { friendlyName, httpEndpoint, inventoryView, uptimeHuman } from '../../src/host/views.js';
 import { renderTable } from '../../src/control/table.js';
 import { loadState, sameLink, StateStore } from '../../src/control/state-store.js';
 import { statusFor } from '../../src/control/server.js';

@@ -1,7 +1,9 @@
-// JSON shapes of the control API, mirroring wasmCloud's control interface field names
-// (reference §4.8) so scripts written against `wash ctl -o json` read ours the same way. Pure.
+// JSON views of a host's state, with wasmCloud's control interface field names (reference §4.8)
+// so scripts written against `wash ctl -o json` read ours the same way. Pure. They live beside the
+// host because three layers above it show them (the control socket, the lattice's control
+// interface, the dashboard), and the lattice must not depend on the control plane.
 import { createHash } from 'node:crypto';
-import type { ActorDescription, HostInventory } from '../host/api.js';
+import type { ActorDescription, HostInventory } from './api.js';
 import type { LinkDefinition } from '../core/wire.js';
 
 export const STRATUS_VERSION = '0.1.0';
