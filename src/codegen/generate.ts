@@ -2,24 +2,14 @@
 // and TypeScript host codecs out.
 import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseSmithy } from './smithy.js';
 import { generateAssemblyScript } from './assemblyscript.js';
 import { generateTypeScript } from './typescript.js';
 import { moduleName } from './names.js';
 
-/** Root of the stratus package (works from src/ and from dist/src/). */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
-      if (pkg.name === 'stratus') return dir;
-    } catch { /* keep walking up */ }
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find the stratus package root (package.json with name "stratus")');
-}
+import { packageRoot } from '../core/package-root.js';
+
+export { packageRoot };
 
 export interface GeneratedFiles {
   name: string;

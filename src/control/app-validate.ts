@@ -5,8 +5,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readActorClaims } from '../claims/verify.js';
-import { BUILTIN_PROVIDERS } from '../providers/registry.js';
-import { loadConfig } from '../toolchain/index.js';
+import { BUILTIN_CATALOG } from '../providers/builtin-catalog.js';
+import { loadConfig } from '../toolchain/config.js';
 import { checkManifest, type AppManifest } from './manifest.js';
 import type { ManifestProblem } from './manifest-problems.js';
 import { missingLinkWarnings } from './app-changes.js';
@@ -24,7 +24,7 @@ export interface ValidationReport {
 }
 
 export function builtinContracts(): Record<string, string> {
-  return Object.fromEntries(BUILTIN_PROVIDERS.filter((p) => p.create).map((p) => [p.name, p.contractId]));
+  return Object.fromEntries(BUILTIN_CATALOG.filter((p) => p.load).map((p) => [p.name, p.contractId]));
 }
 
 /** A stat never waits on what the path names (unlike a read of a FIFO), so it may stay synchronous. */

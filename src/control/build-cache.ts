@@ -8,8 +8,9 @@
 import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig, sdkDir } from '../toolchain/index.js';
-import { packageRoot } from '../codegen/generate.js';
+import { loadConfig } from '../toolchain/config.js';
+import { sdkDir } from '../toolchain/sdk-location.js';
+import { packageRoot } from '../core/package-root.js';
 import { StratusError, type StratusErrorCode } from '../core/errors.js';
 
 const SKIP = new Set(['build', 'node_modules']);

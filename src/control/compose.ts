@@ -9,7 +9,7 @@ import { createKeyPair } from '../claims/nkeys.js';
 import type { Lattice } from '../lattice/lattice.js';
 import type { LatticeComponent, LatticeConfig } from '../lattice/types.js';
 import type { HostController } from './controller.js';
-import { builtinSource } from '../providers/registry.js';
+import { builtinSource } from '../providers/builtin-catalog.js';
 import { ArchiveProviderSource } from '../providers/process/archive-source.js';
 import type { ProviderSource } from '../providers/source.js';
 import { buildIfStale, type CachedBuild } from './build-cache.js';

@@ -3,7 +3,7 @@
 // keyvalue claim; httpserver only when a port is asked for. logging/numbergen need nothing: the
 // host serves them itself. Plug into `callModuleOnce({ setup: builtinProvidersSetup() })`.
 import type { ActorDescription, HostApi } from '../host/api.js';
-import { BUILTIN_PROVIDERS, createProvider } from '../providers/registry.js';
+import { catalogEntry, openBuiltinProvider } from '../providers/builtin-catalog.js';
 
 export interface LocalProviderOptions {
   /** Start httpserver and link the actor on this port (default: no HTTP listener). */
@@ -18,12 +18,12 @@ export function builtinProvidersSetup(o: LocalProviderOptions = {}) {
     if (actor.caps.includes(contractOf('keyvalue'))) wanted.push({ name: 'keyvalue', values: o.keyvalueValues ?? { backend: 'memory' } });
     if (o.httpPort !== undefined) wanted.push({ name: 'httpserver', values: { address: `127.0.0.1:${o.httpPort}` } });
     for (const w of wanted) {
-      const p = await host.startProvider(createProvider(w.name, { linkName: 'default' }));
+      const p = await host.startProvider(await openBuiltinProvider(w.name, 'default'));
       await host.putLink({ actor_id: actor.id, provider_id: p.id, contract_id: p.contractId, link_name: 'default', values: w.values });
     }
   };
 }
 
 function contractOf(name: string): string {
-  return BUILTIN_PROVIDERS.find((p) => p.name === name)!.contractId;
+  return catalogEntry(name)!.contractId;
 }

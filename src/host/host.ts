@@ -52,7 +52,7 @@ export class Host implements HostApi {
   private readonly startedAt = Date.now();
   private readonly log: (level: Level, text: string, fields?: LogFields) => void;
   private closed = false;
-  /** One spare worker booted ahead of time: actor starts and instance replacements skip the boot. */
+  /** One spare worker, booted once a worker lane first needs one (reserve.ts): later actor starts and instance replacements skip the boot. */
   private readonly reserve = new WorkerReserve(1);
   private readonly unwatchLinks: () => void;
 
@@ -88,7 +88,6 @@ export class Host implements HostApi {
     });
     // links already in the store wait for their providers
     for (const link of this.linkStore.list()) void this.delivery.changed({ kind: 'put', link });
-    this.reserve.fill();
   }
 
   // ---------------------------------------------------------------- actors

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ociCacheDir } from './cache.js';
 import type { OciOptions } from './options.js';
-import { pullArtifact } from './pull.js';
 import { StratusError } from '../core/errors.js';
 
 export interface PulledArchiveFile {
@@ -18,6 +17,7 @@ export interface PulledArchiveFile {
 }
 
 export async function pullProviderArchiveFile(ref: string, opts: OciOptions = {}): Promise<PulledArchiveFile> {
+  const { pullArtifact } = await import('./pull.js'); // loaded on the first pull, not by every host
   const pulled = await pullArtifact(ref, opts);
   if (pulled.kind !== 'provider') {
     throw new StratusError('INVALID_MODULE', `${pulled.reference} is an actor module, not a provider archive`, 'start it as an actor, or name the provider archive\'s reference');

@@ -11,7 +11,6 @@ import { readActorModuleFile, readUserFile, type UserFileKind } from '../core/us
 import { MAX_PROVIDER_BYTES } from './artifact.js';
 import type { ArtifactKind } from './media-types.js';
 import type { OciOptions } from './options.js';
-import { pullArtifact } from './pull.js';
 import { parseReference } from './reference.js';
 
 export type ResolveOptions = OciOptions;
@@ -49,6 +48,8 @@ async function resolve(ref: string, kind: ArtifactKind, opts: ResolveOptions, re
       throw e;
     }
   }
+  // the registry client is loaded on the first pull: a start from a file never needs it
+  const { pullArtifact } = await import('./pull.js');
   const pulled = await pullArtifact(source.reference, opts);
   if (pulled.kind !== kind) {
     throw new StratusError('INVALID_MODULE', `${pulled.reference} is ${pulled.kind === 'actor' ? 'an actor module' : 'a provider archive'}, not ${kind === 'actor' ? 'an actor module' : 'a provider archive'}`,

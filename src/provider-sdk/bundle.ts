@@ -17,7 +17,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { packageRoot } from '../codegen/generate.js';
+import { packageRoot } from '../core/package-root.js';
 import { StratusError } from '../core/errors.js';
 import { listTree, traceProvider, within } from './bundle-trace.js';
 import { launcherScript } from './launcher.js';

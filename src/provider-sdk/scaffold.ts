@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../codegen/generate.js';
+import { packageRoot } from '../core/package-root.js';
 import { StratusError } from '../core/errors.js';
 
 export interface ProviderProjectOptions {

@@ -2,7 +2,7 @@
 // {{name}}, {{package}} and {{template}}.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { packageRoot } from '../codegen/generate.js';
+import { packageRoot } from '../core/package-root.js';
 import { BuildError } from './errors.js';
 import { newProjectKeyName } from './key-owner.js';
 

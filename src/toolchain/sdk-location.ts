@@ -2,7 +2,7 @@
 // build without installing it themselves.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../codegen/generate.js';
+import { packageRoot } from '../core/package-root.js';
 import { BuildError } from './errors.js';
 
 export const SDK_PACKAGE = '@stratus/actor-as';

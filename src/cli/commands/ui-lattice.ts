@@ -5,7 +5,7 @@
 import { connectLattice } from '../lattice/connect.js';
 import type { LatticeSettings } from '../lattice/options.js';
 import { LatticeCtlClient } from '../../lattice/control/client.js';
-import { builtinSource } from '../../providers/registry.js';
+import { builtinSource } from '../../providers/builtin-catalog.js';
 import { StratusError } from '../../core/errors.js';
 import type { UiAddress } from '../../ui/context.js';
 import { emit, type OutputFormat } from '../output.js';

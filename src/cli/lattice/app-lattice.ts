@@ -11,7 +11,7 @@ import { readActorClaims } from '../../claims/verify.js';
 import { parseManifest, linkContract, type AppManifest, type ManifestActor } from '../../control/manifest.js';
 import { buildIfStale } from '../../control/build-cache.js';
 import { resolveActorRef as pullActor } from '../../oci/resolve.js';
-import { BUILTIN_PROVIDERS } from '../../providers/registry.js';
+import { BUILTIN_CATALOG } from '../../providers/builtin-catalog.js';
 import { pullArtifact } from '../../oci/pull.js';
 import { readArchive } from '../../par/archive.js';
 import type { LatticeCtlClient } from '../../lattice/control/client.js';
@@ -44,7 +44,7 @@ function placements(a: ManifestActor): { constraints: Record<string, string>; co
 
 export function readManifest(path: string): AppManifest {
   const abs = resolve(path);
-  const providers = Object.fromEntries(BUILTIN_PROVIDERS.filter((p) => p.create).map((p) => [p.name, p.contractId]));
+  const providers = Object.fromEntries(BUILTIN_CATALOG.filter((p) => p.load).map((p) => [p.name, p.contractId]));
   return parseManifest(readFileSync(abs, 'utf8'), { baseDir: resolve(abs, '..'), providers, pathKind }, `manifest ${abs}`);
 }
 
@@ -132,7 +132,7 @@ export async function deployToLattice(format: OutputFormat, s: LatticeSettings, 
       }
       out.actors.push({ name: a.name, id, host_id: host!, count });
     }
-    const contracts = Object.fromEntries(BUILTIN_PROVIDERS.map((p) => [p.name, p.contractId]));
+    const contracts = Object.fromEntries(BUILTIN_CATALOG.map((p) => [p.name, p.contractId]));
     for (const l of m.links) {
       const link = {
         actor_id: modules.get(l.actor)!.id, provider_id: out.providers.find((p) => p.name === l.provider && p.link_name === l.linkName)!.id,

@@ -1,7 +1,7 @@
 // Which providers and links `stratus dev` puts in place for an actor, from its claims alone.
 // Pure: no host, no I/O. httpserver listens on the --port; keyvalue gets no values, so it uses the
 // embedded durable store (lmdb under $STRATUS_HOME/data); builtins served by the host need nothing.
-import { BUILTIN_PROVIDERS } from '../../providers/registry.js';
+import { BUILTIN_CATALOG } from '../../providers/builtin-catalog.js';
 
 export interface PlannedLink {
   /** Built-in provider name (httpserver, keyvalue). */
@@ -30,7 +30,7 @@ export function planLinks(caps: readonly string[], o: PlanOptions): LinkPlan {
   const links: PlannedLink[] = [];
   const notes: string[] = [];
   for (const cap of [...new Set(caps)]) {
-    const p = BUILTIN_PROVIDERS.find((b) => b.contractId === cap);
+    const p = BUILTIN_CATALOG.find((b) => b.contractId === cap);
     if (p && p.runsAs === 'host') continue;
     if (!p) {
       notes.push(`the actor claims ${cap}, which no built-in provider serves: link a provider yourself with \`stratus ctl link put\``);

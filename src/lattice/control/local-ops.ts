@@ -1,7 +1,7 @@
 // The operations control commands perform on this host. With a control plane (stratus up) they go
 // through its HostController, so what runs and what is persisted stay one; a bare Host (tests, an
 // embedding) gets the same operations without persistence.
-import { builtinSource } from '../../providers/registry.js';
+import { builtinSource } from '../../providers/builtin-catalog.js';
 import { resolveActorRef } from '../../oci/resolve.js';
 import type { ActorDescription, LinkPutResult, ProviderDescription } from '../../host/api.js';
 import type { LinkDefinition } from '../../core/wire.js';

@@ -5,7 +5,7 @@
 // reference, or a `file://` .par.gz, is a provider archive the host pulls (or reads) and runs as a
 // process. Actors may also be OCI references (pulled by the host); bindle references are refused.
 import { isAbsolute } from 'node:path';
-import { BUILTIN_PROVIDERS } from '../../providers/registry.js';
+import { BUILTIN_CATALOG } from '../../providers/builtin-catalog.js';
 import { Refusal } from './acks.js';
 import { parseReference } from '../../oci/reference.js';
 
@@ -78,7 +78,7 @@ export function providerArchiveRef(ref: string, allowFileLoad: boolean): Provide
     if (!isAbsolute(path)) throw new Refusal(`file reference ${ref.slice(0, 200)} must name an absolute path, e.g. file:///home/me/build/greeter.par.gz`);
     return { kind: 'file', path };
   }
-  if (BUILTIN_PROVIDERS.some((p) => p.create && (p.name === ref || p.id === ref))) return undefined;
+  if (BUILTIN_CATALOG.some((p) => p.load && (p.name === ref || p.id === ref))) return undefined;
   const registry = REGISTRIES.find((r) => ref.startsWith(r));
   if (registry && PUBLISHED[ref.slice(registry.length).split(/[:@]/)[0]!]) return undefined;
   if (ref.startsWith('bindle://')) return undefined;
@@ -88,16 +88,16 @@ export function providerArchiveRef(ref: string, allowFileLoad: boolean): Provide
 
 /** The built-in provider a reference names (name, id, or published image), or a Refusal. */
 export function resolveProviderRef(ref: string): { name: string; id: string; contractId: string } {
-  const byNameOrId = BUILTIN_PROVIDERS.find((p) => p.create && (p.name === ref || p.id === ref));
+  const byNameOrId = BUILTIN_CATALOG.find((p) => p.load && (p.name === ref || p.id === ref));
   if (byNameOrId) return { name: byNameOrId.name, id: byNameOrId.id, contractId: byNameOrId.contractId };
   const registry = REGISTRIES.find((r) => ref.startsWith(r));
   if (registry) {
     const repo = ref.slice(registry.length).split(/[:@]/)[0]!;
     const name = PUBLISHED[repo];
-    const p = name ? BUILTIN_PROVIDERS.find((b) => b.name === name) : undefined;
+    const p = name ? BUILTIN_CATALOG.find((b) => b.name === name) : undefined;
     if (p) return { name: p.name, id: p.id, contractId: p.contractId };
   }
-  const names = BUILTIN_PROVIDERS.filter((p) => p.create).map((p) => p.name);
+  const names = BUILTIN_CATALOG.filter((p) => p.load).map((p) => p.name);
   if (ref.includes('/') || ref.includes(':')) {
     throw new Refusal(`"${ref.slice(0, 200)}" names no built-in provider; a provider archive is started from an OCI reference (registry/repo:tag) or a file:// .par.gz; built-in providers: ${names.join(', ')}`);
   }

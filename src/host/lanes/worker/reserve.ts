@@ -1,5 +1,11 @@
 // Spare actor workers booted ahead of time. Starting a Node worker (a fresh V8 isolate and Node
 // environment) dominates actor cold start; a spare is handed its instance with one message.
+//
+// The first spare is booted when a worker lane first takes a worker, not when the host is made: a
+// host whose actors all run on the host thread (a warm `stratus up`, a `stratus call` from the
+// cache) never needs one, and booting it during startup competed with the start for the CPU
+// (docs/coldstart.md). The replacement for a taken worker boots once that worker is online, so the
+// two boots do not compete either.
 import { Worker } from 'node:worker_threads';
 
 export const WORKER_URL = new URL('./thread.js', import.meta.url);
@@ -13,13 +19,20 @@ export class WorkerReserve {
   /** A booted (or booting) spare, replaced in the background; a fresh worker when none is left. */
   take(): Worker {
     const w = this.spares.shift();
-    this.fill();
     if (w) {
+      this.fill();
       w.removeAllListeners('error');
       w.ref();
       return w;
     }
-    return new Worker(WORKER_URL);
+    const fresh = new Worker(WORKER_URL);
+    fresh.once('online', () => this.fill());
+    return fresh;
+  }
+
+  /** Spares booted or booting, waiting to be taken. */
+  get spareCount(): number {
+    return this.spares.length;
   }
 
   /** Boot spares up to `size` (not kept alive by the event loop). */
