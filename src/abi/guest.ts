@@ -47,11 +47,15 @@ function size(n: number): string {
 const OP_CACHE_LIMIT = 256;
 
 /**
- * Guest responses are copied into 8 KiB slabs, as Node's Buffer pool does. A small copy made with
- * slice() lives on V8's heap, and the first subarray() or .buffer on it (what every decoder and
- * socket write does next) moves it off the heap again: measured ~0.4–1 µs per response, against
- * ~80 ns here. The cost of a slab: a response kept alive keeps its 8 KiB slab. Each GuestAbi (one
- * per instance) fills its own slab, so nothing is shared between instances or hosts.
+ * Guest responses and host-call payloads are copied into 8 KiB slabs, as Node's Buffer pool does.
+ * A small copy made with slice() gets an ArrayBuffer of its own (off V8's heap above 64 bytes, and
+ * moved off it by the first subarray() or .buffer below that, which every decoder and socket write
+ * does next): measured ~0.4–1 µs per response, against ~80 ns here. For host calls, an actor
+ * publishing in a loop (bench/msgpub-cpu, bench/providers (b)) spent 13 % of its CPU in that copy
+ * (`node --cpu-prof dist/bench/msgpub-cpu.js --actor-only`). The cost of a slab: a response or
+ * payload kept alive keeps its 8 KiB slab (providers keep payloads only while they serve the call;
+ * a queued NATS publish until nats.js flushes it). Each GuestAbi (one per instance) fills its own
+ * slab, so nothing is shared between instances or hosts.
  */
 const SLAB_BYTES = 8 * 1024;
 const SLAB_MAX_COPY = 1024;
@@ -147,8 +151,9 @@ export class GuestAbi {
     return m.slice(ptr, ptr + len);
   }
 
-  /** A copy of guest memory for the call's result (into the slab when small; see SLAB_BYTES). */
-  private copyResult(ptr: number, len: number): Uint8Array {
+  /** A copy of guest memory the host keeps past the guest's next step: a call's result or a host
+   *  call's payload (into the slab when small; see SLAB_BYTES). */
+  private copyOut(ptr: number, len: number): Uint8Array {
     const m = this.bytes();
     this.check(ptr, len, m.length);
     if (len > SLAB_MAX_COPY) return m.slice(ptr, ptr + len);
@@ -230,7 +235,7 @@ export class GuestAbi {
           return;
         }
         this.refusedLen = -1;
-        this.guestResponse = this.copyResult(ptr, len);
+        this.guestResponse = this.copyOut(ptr, len);
       },
       __guest_error: (ptr: number, len: number) => {
         const cut = len >>> 0 > MAX_GUEST_TEXT_BYTES;
@@ -250,7 +255,7 @@ export class GuestAbi {
           // refused before the copy: the guest gets a failed host call (0) and can carry on
           return this.settle({ ok: false, error: `actor ${this.label} called ${namespace} ${operation} with a payload of ${size(len >>> 0)}, over the limit of ${size(this.maxHostCallBytes)} for one host call; send it in smaller parts` });
         }
-        const payload = this.copy(ptr, len);
+        const payload = this.copyOut(ptr, len);
         let res: HostCallResult | Promise<HostCallResult>;
         try {
           res = this.hostCall(binding, namespace, operation, payload);
