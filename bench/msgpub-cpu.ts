@@ -33,11 +33,27 @@ const pubConn = await connect({ servers: nats.url });
 try {
   const { wasm } = await buildCached(join(ROOT, 'examples', 'messaging-echo'));
   const provider = await host.startProvider(createProvider('messaging'));
-  const actor = await host.startActor(wasm);
-  await host.putLink({ actor_id: actor.id, provider_id: provider.id, contract_id: 'wasmcloud:messaging', link_name: 'default', values: { URI: nats.url } });
+  let actor = await host.startActor(wasm);
+  const link = () => host.putLink({ actor_id: actor.id, provider_id: provider.id, contract_id: 'wasmcloud:messaging', link_name: 'default', values: { URI: nats.url } });
+  await link();
   const burst = MessageSubscriberCodec.HandleMessage.encodeInput({ subject: `burst.${BURST}`, body: BODY });
 
+  // A call stalled past the inline lane's 50 ms slice by a loaded machine moves the actor to worker
+  // threads (see bench/providers.ts): such a round is run again with the actor restarted.
+  let voided = 0;
   const viaActor = async (n: number): Promise<number> => {
+    for (;;) {
+      try {
+        return await actorRound(n);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'INTERRUPTED' || ++voided > 5) throw e;
+        await host.stopActor(actor.id);
+        actor = await host.startActor(wasm);
+        await link();
+      }
+    }
+  };
+  const actorRound = async (n: number): Promise<number> => {
     const calls = Math.ceil(n / BURST);
     const c0 = process.cpuUsage();
     for (let sent = 0; sent < calls; sent += CONCURRENCY) {
@@ -66,7 +82,7 @@ try {
     else if (i % 2 === 0) { a.push(await viaActor(MESSAGES)); r.push(await raw(MESSAGES)); }
     else { r.push(await raw(MESSAGES)); a.push(await viaActor(MESSAGES)); }
   }
-  console.log(`msgpub-cpu: ${MESSAGES} messages of ${BODY.length} B a round, ${ROUNDS} rounds, burst ${BURST}, no subscriber`);
+  console.log(`msgpub-cpu: ${MESSAGES} messages of ${BODY.length} B a round, ${ROUNDS} rounds, burst ${BURST}, no subscriber; void actor rounds run again: ${voided}`);
   console.log(`  actor loop: ${median(a).toFixed(2)} us/msg cpu (rounds ${a.map((x) => x.toFixed(2)).join(', ')})`);
   if (!ACTOR_ONLY) console.log(`  raw publish: ${median(r).toFixed(2)} us/msg cpu (rounds ${r.map((x) => x.toFixed(2)).join(', ')})`);
 } finally {

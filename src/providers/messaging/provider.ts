@@ -12,6 +12,7 @@ import { unknownKeys } from '../link-values.js';
 import { SerialQueue } from '../serial-queue.js';
 import { NATS_CONNECTIONS, type NatsConnections } from '../nats-connection.js';
 import { fastPubMessage } from './fast-codec.js';
+import { framePublisher, type FramePublisher } from './publish-frames.js';
 import { checkSubject, KNOWN_KEYS, parseMessagingSettings, sameMessagingSettings, type MessagingSettings } from './settings.js';
 
 export const MESSAGING_CONTRACT = 'wasmcloud:messaging';
@@ -28,6 +29,8 @@ interface Bound {
   /** The subject this link last published to, already found valid: an actor publishing in a
    *  loop publishes to the same subject, and checking it token by token cost more than decoding. */
   checked: string | undefined;
+  /** Writes plain publishes as whole NATS frames (publish-frames.ts); undefined: nc.publish. */
+  frames: FramePublisher | undefined;
 }
 
 export class MessagingProvider implements CapabilityProvider, SyncInvocationHandler {
@@ -58,7 +61,7 @@ export class MessagingProvider implements CapabilityProvider, SyncInvocationHand
       if (existing && sameMessagingSettings(existing.settings, settings)) { existing.link = link; return; }
       // Connect and subscribe for the new settings first: a bad re-put leaves the old link working.
       const nc = await this.pool!.acquire(settings.nats, `stratus messaging ${this.id.slice(0, 8)}`);
-      const b: Bound = { link, settings, nc, subs: [], closed: false, checked: undefined };
+      const b: Bound = { link, settings, nc, subs: [], closed: false, checked: undefined, frames: framePublisher(nc) };
       try {
         for (const s of settings.subscriptions) {
           b.subs.push(nc.subscribe(s.subject, { ...(s.queue ? { queue: s.queue } : {}), callback: (err, msg) => { if (!err) this.deliver(b, msg); } }));
@@ -163,7 +166,9 @@ export class MessagingProvider implements CapabilityProvider, SyncInvocationHand
       if (badReply) throw new StratusError('BAD_REQUEST', `Messaging.Publish: replyTo "${m.replyTo}" is not a valid NATS subject: ${badReply}`);
     }
     this.checkSize(b, m.body.length, 'Publish');
-    b.nc.publish(m.subject, m.body, m.replyTo ? { reply: m.replyTo } : undefined);
+    if (m.replyTo) b.nc.publish(m.subject, m.body, { reply: m.replyTo });
+    else if (b.frames !== undefined) b.frames.publish(m.subject, m.body);
+    else b.nc.publish(m.subject, m.body);
     return EMPTY;
   }
 
