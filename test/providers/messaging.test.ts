@@ -11,7 +11,7 @@ import { buildCached, ROOT } from '../sdk/build-cache.js';
 import { startNats, freePort, type RunningServer } from '../support/servers.js';
 import { testHost, until, type LogLine } from '../support/fixtures.js';
 import { createProvider } from '../../src/providers/registry.js';
-import { isStratusError } from '../../src/core/errors.js';
+import { isStratusError, type StratusErrorCode } from '../../src/core/errors.js';
 import type { Host } from '../../src/host/host.js';
 import type { MessagingProvider } from '../../src/providers/messaging/provider.js';
 import { MessageSubscriberCodec, MessagingCodec } from '../../src/codec/interfaces/messaging.js';
@@ -131,4 +131,44 @@ test('an actor publishing in a loop (burst.N): every message arrives, in order; 
     if (why) await assert.rejects(publish(subject), (e) => isStratusError(e, 'BAD_REQUEST') && /is not a valid NATS subject/.test(e.message) && why.test(e.message), subject);
     else assert.equal((await publish(subject)).length, 0);
   }
+});
+
+test('Messaging.Publish answers the same on the synchronous path (PUB frames) as on handle(): messages, reply subjects and every error', async () => {
+  await link({ URI: nats.url });
+  const inv = (msg: Uint8Array, origin = actorId) => ({
+    origin: actorEntity(origin), target: providerEntity(providerId, MSG, 'default'), operation: 'Messaging.Publish', id: '', msg,
+  });
+  const got: string[] = [];
+  const sub = client.subscribe('same.>', { callback: (_e, m) => { got.push(`${m.subject}|${m.reply ?? ''}|${text(m.data)}`); } });
+  await client.flush();
+  const good = [
+    { subject: 'same.a', body: new TextEncoder().encode('one') },
+    { subject: 'same.a', replyTo: 'reply.here', body: new TextEncoder().encode('two') },
+    { subject: 'same.b', replyTo: '', body: new Uint8Array(0) },
+  ];
+  for (const m of good) {
+    const now = provider.handleSync(inv(MessagingCodec.Publish.encodeInput(m)));
+    assert.ok(now instanceof Uint8Array && now.length === 0, 'answered at once');
+    assert.equal((await provider.handle(inv(MessagingCodec.Publish.encodeInput(m)))).length, 0);
+  }
+  const want = ['same.a||one', 'same.a|reply.here|two', 'same.b||'];
+  await until(() => got.length === 6, 'six messages');
+  assert.deepEqual(got, want.flatMap((w) => [w, w]));
+  sub.unsubscribe();
+
+  const max = client.info!.max_payload;
+  const bad: [Uint8Array, StratusErrorCode, RegExp][] = [
+    [MessagingCodec.Publish.encodeInput({ subject: 'a b', body: new Uint8Array(1) }), 'BAD_REQUEST', /not a valid NATS subject: it contains whitespace/],
+    [MessagingCodec.Publish.encodeInput({ subject: 'ok.x', replyTo: 'r..r', body: new Uint8Array(1) }), 'BAD_REQUEST', /replyTo "r..r" is not a valid NATS subject/],
+    [MessagingCodec.Publish.encodeInput({ subject: 'ok.x', body: new Uint8Array(max + 1) }), 'BAD_REQUEST', new RegExp(`the body is ${max + 1} bytes, over the NATS server's max_payload`)],
+    [Uint8Array.from([0x81, 0xa1, 0x78, 0x01]), 'BAD_REQUEST', /PubMessage: missing field "subject"/], // {x: 1}
+  ];
+  for (const [msg, code, why] of bad) {
+    assert.equal(provider.handleSync(inv(msg)), undefined, 'a failing publish is left to handle()');
+    await assert.rejects(provider.handle(inv(msg)), (e) => isStratusError(e, code) && why.test((e as Error).message), String(why));
+  }
+  // an actor without a link: nothing at once, and handle() says what is missing
+  const stranger = 'M' + 'A'.repeat(55);
+  assert.equal(provider.handleSync(inv(MessagingCodec.Publish.encodeInput(good[0]!), stranger)), undefined);
+  await assert.rejects(provider.handle(inv(MessagingCodec.Publish.encodeInput(good[0]!), stranger)), (e) => isStratusError(e, 'MISSING_LINK'));
 });
