@@ -172,3 +172,10 @@ test('Messaging.Publish answers the same on the synchronous path (PUB frames) as
   assert.equal(provider.handleSync(inv(MessagingCodec.Publish.encodeInput(good[0]!), stranger)), undefined);
   await assert.rejects(provider.handle(inv(MessagingCodec.Publish.encodeInput(good[0]!), stranger)), (e) => isStratusError(e, 'MISSING_LINK'));
 });
+
+test('an actor whose publish is refused (no link) gets the host\'s error text from the SDK, as before the answer-less host call', async () => {
+  await host.deleteLink(actorId, MSG);
+  await until(() => !host.links().some((l) => l.actor_id === actorId && l.contract_id === MSG), 'link gone');
+  await assert.rejects(host.call(actorId, 'MessageSubscriber.HandleMessage', MessageSubscriberCodec.HandleMessage.encodeInput({ subject: 'x', body: new Uint8Array(1) })),
+    (e) => /Host send error Invocation not authorized: missing link definition for wasmcloud:messaging on default/.test((e as Error).message));
+});
