@@ -156,8 +156,23 @@ test('Messaging.Publish answers the same on the synchronous path (PUB frames) as
   assert.deepEqual(got, want.flatMap((w) => [w, w]));
   sub.unsubscribe();
 
+  // the same subject again and again (read by its prefix after the second time), bodies of every bin size
+  const again: string[] = [];
+  const sub2 = client.subscribe('same.again', { callback: (_e, m) => { again.push(`${m.data.length}:${m.data[m.data.length - 1] ?? ''}`); } });
+  await client.flush();
+  const sizes = [1, 2, 0, 255, 256, 65_535, 65_536, 3];
+  for (const [k, n] of sizes.entries()) {
+    const msg = MessagingCodec.Publish.encodeInput({ subject: 'same.again', body: new Uint8Array(n).fill(k + 1) });
+    assert.equal(provider.handleSync(inv(msg))?.length, 0);
+  }
+  await until(() => again.length === sizes.length, 'repeated publishes');
+  assert.deepEqual(again, sizes.map((n, k) => `${n}:${n ? k + 1 : ''}`));
+  sub2.unsubscribe();
+
   const max = client.info!.max_payload;
   const bad: [Uint8Array, StratusErrorCode, RegExp][] = [
+    // the same on the repeated-subject path (same.again was published to many times just before): first, while that path is set up)
+    [MessagingCodec.Publish.encodeInput({ subject: 'same.again', body: new Uint8Array(max + 1) }), 'BAD_REQUEST', new RegExp(`the body is ${max + 1} bytes, over the NATS server's max_payload`)],
     [MessagingCodec.Publish.encodeInput({ subject: 'a b', body: new Uint8Array(1) }), 'BAD_REQUEST', /not a valid NATS subject: it contains whitespace/],
     [MessagingCodec.Publish.encodeInput({ subject: 'ok.x', replyTo: 'r..r', body: new Uint8Array(1) }), 'BAD_REQUEST', /replyTo "r..r" is not a valid NATS subject/],
     [MessagingCodec.Publish.encodeInput({ subject: 'ok.x', body: new Uint8Array(max + 1) }), 'BAD_REQUEST', new RegExp(`the body is ${max + 1} bytes, over the NATS server's max_payload`)],

@@ -11,7 +11,7 @@ import { MessageSubscriberCodec, MessagingCodec, type ReplyMessage } from '../..
 import { unknownKeys } from '../link-values.js';
 import { SerialQueue } from '../serial-queue.js';
 import { NATS_CONNECTIONS, type NatsConnections } from '../nats-connection.js';
-import { fastPubMessage } from './fast-codec.js';
+import { bodyAfter, fastPubMessage, publishPrefix, type PublishPrefix } from './fast-codec.js';
 import { framePublisher, type FramePublisher } from './publish-frames.js';
 import { checkSubject, KNOWN_KEYS, parseMessagingSettings, sameMessagingSettings, type MessagingSettings } from './settings.js';
 
@@ -29,6 +29,9 @@ interface Bound {
   /** The subject this link last published to, already found valid: an actor publishing in a
    *  loop publishes to the same subject, and checking it token by token cost more than decoding. */
   checked: string | undefined;
+  /** Set once the link published twice in a row to `checked` without a reply subject: the bytes
+   *  such a payload starts with (fast-codec.ts), compared instead of decoded. */
+  repeat: PublishPrefix | undefined;
   /** Writes plain publishes as whole NATS frames (publish-frames.ts); undefined: nc.publish. */
   frames: FramePublisher | undefined;
 }
@@ -61,7 +64,7 @@ export class MessagingProvider implements CapabilityProvider, SyncInvocationHand
       if (existing && sameMessagingSettings(existing.settings, settings)) { existing.link = link; return; }
       // Connect and subscribe for the new settings first: a bad re-put leaves the old link working.
       const nc = await this.pool!.acquire(settings.nats, `stratus messaging ${this.id.slice(0, 8)}`);
-      const b: Bound = { link, settings, nc, subs: [], closed: false, checked: undefined, frames: framePublisher(nc) };
+      const b: Bound = { link, settings, nc, subs: [], closed: false, checked: undefined, repeat: undefined, frames: framePublisher(nc) };
       try {
         for (const s of settings.subscriptions) {
           b.subs.push(nc.subscribe(s.subject, { ...(s.queue ? { queue: s.queue } : {}), callback: (err, msg) => { if (!err) this.deliver(b, msg); } }));
@@ -155,11 +158,22 @@ export class MessagingProvider implements CapabilityProvider, SyncInvocationHand
   }
 
   private publishNow(b: Bound, payload: Uint8Array): Uint8Array {
+    const r = b.repeat;
+    const again = r !== undefined && b.frames !== undefined ? bodyAfter(payload, r.bytes) : undefined;
+    if (again !== undefined) {
+      // the subject of the last publish (already checked), no reply subject: only the size is new
+      this.checkSize(b, again.length, 'Publish');
+      b.frames!.publish(r!.subject, again);
+      return EMPTY;
+    }
     const m = fastPubMessage(payload, b.checked) ?? MessagingCodec.Publish.decodeInput(payload);
     if (m.subject !== b.checked) {
       const bad = checkSubject(m.subject, false);
       if (bad) throw new StratusError('BAD_REQUEST', `Messaging.Publish: subject "${m.subject}" is not a valid NATS subject: ${bad}`);
       b.checked = m.subject;
+      b.repeat = undefined;
+    } else if (r === undefined && !m.replyTo) {
+      b.repeat = publishPrefix(m.subject);
     }
     if (m.replyTo !== undefined && m.replyTo !== '') {
       const badReply = checkSubject(m.replyTo, false);

@@ -62,13 +62,18 @@ export function framePublisher(nc: NatsConnection): FramePublisher | undefined {
   let used = 0;
 
   /** `PUB <subject> ` as bytes. */
+  let lastSubject = '';
+  let lastHead: Uint8Array = new Uint8Array(0);
   const headOf = (subject: string): Uint8Array => {
+    if (subject === lastSubject) return lastHead; // a loop publishes to one subject: no hashing
     let h = heads.get(subject);
     if (h === undefined) {
       if (heads.size >= HEAD_CACHE_LIMIT) heads.clear();
       h = utf8.encode(`PUB ${subject} `);
       heads.set(subject, h);
     }
+    lastSubject = subject;
+    lastHead = h;
     return h;
   };
 
