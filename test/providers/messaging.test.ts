@@ -194,3 +194,38 @@ test('an actor whose publish is refused (no link) gets the host\'s error text fr
   await assert.rejects(host.call(actorId, 'MessageSubscriber.HandleMessage', MessageSubscriberCodec.HandleMessage.encodeInput({ subject: 'x', body: new Uint8Array(1) })),
     (e) => /Host send error Invocation not authorized: missing link definition for wasmcloud:messaging on default/.test((e as Error).message));
 });
+
+test('a borrowed Publish payload is served only as a NATS frame, its body copied before the return; anything else is left, unsent, to the copying path', async () => {
+  await link({ URI: nats.url });
+  const inv = (msg: Uint8Array, operation = 'Messaging.Publish', origin = actorId) => ({
+    origin: actorEntity(origin), target: providerEntity(providerId, MSG, 'default'), operation, id: '', msg,
+  });
+  const got: string[] = [];
+  const sub = client.subscribe('borrow.>', { callback: (_e, m) => { got.push(`${m.subject}|${m.reply ?? ''}|${text(m.data)}`); } });
+  await client.flush();
+  const scratch = new Uint8Array(4096); // stands for guest memory: rewritten after every call
+  const borrow = (bytes: Uint8Array) => { scratch.set(bytes); return scratch.subarray(0, bytes.length); };
+  for (let k = 0; k < 5; k++) {
+    const view = borrow(MessagingCodec.Publish.encodeInput({ subject: 'borrow.a', body: new TextEncoder().encode(`m${k}`) }));
+    assert.equal(provider.handleBorrowed(inv(view))?.length, 0, 'served');
+    scratch.fill(0x21);
+  }
+  const max = client.info!.max_payload;
+  const notServed: [Uint8Array, string][] = [
+    [MessagingCodec.Publish.encodeInput({ subject: 'borrow.r', replyTo: 'reply.x', body: new Uint8Array(1) }), 'a reply subject: nc.publish would keep the body'],
+    [MessagingCodec.Publish.encodeInput({ subject: 'borrow.b c', body: new Uint8Array(1) }), 'a bad subject'],
+    [MessagingCodec.Publish.encodeInput({ subject: 'borrow.a', body: new Uint8Array(max + 1) }), 'over max_payload'],
+    [Uint8Array.from([0x81, 0xa1, 0x78, 0x01]), 'not a PubMessage'],
+  ];
+  for (const [bytes, why] of notServed) {
+    assert.equal(provider.handleBorrowed(inv(scratch.length >= bytes.length ? borrow(bytes) : bytes)), undefined, why);
+  }
+  const plain = MessagingCodec.Publish.encodeInput({ subject: 'borrow.a', body: new Uint8Array(1) });
+  assert.equal(provider.handleBorrowed(inv(plain, 'Messaging.Request')), undefined, 'Request');
+  assert.equal(provider.handleBorrowed(inv(plain, 'Messaging.Publish', 'M' + 'B'.repeat(55))), undefined, 'an actor without a link');
+  // a marker through the ordinary path: everything before it has arrived when it does
+  assert.equal(provider.handleSync(inv(MessagingCodec.Publish.encodeInput({ subject: 'borrow.end', body: new Uint8Array(0) })))?.length, 0);
+  await until(() => got.includes('borrow.end||'), 'the marker');
+  sub.unsubscribe();
+  assert.deepEqual(got, [...[0, 1, 2, 3, 4].map((k) => `borrow.a||m${k}`), 'borrow.end||']);
+});

@@ -4,7 +4,7 @@
 // actor can answer a request by publishing to it); actors publish and make requests with
 // Messaging.Publish / Messaging.Request. Subscriptions end with the link.
 import type { Msg, NatsConnection, Subscription as NatsSubscription } from '@nats-io/nats-core';
-import type { CapabilityProvider, ProviderHost, SyncInvocationHandler } from '../../host/provider-contract.js';
+import type { BorrowingInvocationHandler, CapabilityProvider, ProviderHost, SyncInvocationHandler } from '../../host/provider-contract.js';
 import { actorEntity, providerEntity, type Invocation, type LinkDefinition, type WasmCloudEntity } from '../../core/wire.js';
 import { StratusError } from '../../core/errors.js';
 import { MessageSubscriberCodec, MessagingCodec, type ReplyMessage } from '../../codec/interfaces/messaging.js';
@@ -36,7 +36,7 @@ interface Bound {
   frames: FramePublisher | undefined;
 }
 
-export class MessagingProvider implements CapabilityProvider, SyncInvocationHandler {
+export class MessagingProvider implements CapabilityProvider, SyncInvocationHandler, BorrowingInvocationHandler {
   readonly contractId = MESSAGING_CONTRACT;
   readonly name = 'messaging';
   readonly linkValueKeys = KNOWN_KEYS;
@@ -153,11 +153,31 @@ export class MessagingProvider implements CapabilityProvider, SyncInvocationHand
     }
   }
 
-  private publish(b: Bound, payload: Uint8Array): Promise<Uint8Array> {
-    return Promise.resolve(this.publishNow(b, payload));
+  /**
+   * Messaging.Publish from a payload borrowed from guest memory (valid only during this call; see
+   * BorrowingInvocationHandler): served only when the body is copied before this returns, i.e. a
+   * plain publish written as a NATS frame (publish-frames.ts copies it into its frame). A reply
+   * subject (nc.publish keeps the body until nats.js flushes), no frame writer, Request, a missing
+   * link and every error are undefined, with nothing sent; the host then copies the payload and
+   * comes back through handleSync() or handle(), which report the error.
+   */
+  handleBorrowed(inv: Invocation): Uint8Array | undefined {
+    if (inv.operation !== MessagingCodec.Publish.operation) return undefined;
+    const b = this.bound.get(inv.origin.public_key);
+    if (b === undefined || b.frames === undefined) return undefined;
+    try {
+      return this.publishNow(b, inv.msg, true);
+    } catch {
+      return undefined;
+    }
   }
 
-  private publishNow(b: Bound, payload: Uint8Array): Uint8Array {
+  private publish(b: Bound, payload: Uint8Array): Promise<Uint8Array> {
+    return Promise.resolve(this.publishNow(b, payload) ?? EMPTY); // undefined only for a borrowed payload
+  }
+
+  /** `borrowed`: the payload is a view of guest memory; only the frame writer (which copies) may see it. */
+  private publishNow(b: Bound, payload: Uint8Array, borrowed = false): Uint8Array | undefined {
     const r = b.repeat;
     const again = r !== undefined && b.frames !== undefined ? bodyAfter(payload, r.bytes) : undefined;
     if (again !== undefined) {
@@ -180,9 +200,9 @@ export class MessagingProvider implements CapabilityProvider, SyncInvocationHand
       if (badReply) throw new StratusError('BAD_REQUEST', `Messaging.Publish: replyTo "${m.replyTo}" is not a valid NATS subject: ${badReply}`);
     }
     this.checkSize(b, m.body.length, 'Publish');
-    if (m.replyTo) b.nc.publish(m.subject, m.body, { reply: m.replyTo });
-    else if (b.frames !== undefined) b.frames.publish(m.subject, m.body);
-    else b.nc.publish(m.subject, m.body);
+    if (!m.replyTo && b.frames !== undefined) b.frames.publish(m.subject, m.body); // copies the body
+    else if (borrowed) return undefined; // nc.publish keeps the body until nats.js flushes
+    else b.nc.publish(m.subject, m.body, m.replyTo ? { reply: m.replyTo } : undefined);
     return EMPTY;
   }
 
