@@ -229,3 +229,23 @@ test('a borrowed Publish payload is served only as a NATS frame, its body copied
   sub.unsubscribe();
   assert.deepEqual(got, [...[0, 1, 2, 3, 4].map((k) => `borrow.a||m${k}`), 'borrow.end||']);
 });
+
+test('an actor without the wasmcloud:messaging claim is refused on the borrowing path too: the host\'s claims error, nothing published', async () => {
+  const { signActorModule } = await import('../../src/claims/sign.js');
+  const { wasm } = await buildCached(join(ROOT, 'examples', 'messaging-echo'));
+  const unclaimed = (await host.startActor(signActorModule(wasm, { name: 'echo-unclaimed', caps: [] }))).id;
+  try {
+    await host.putLink({ actor_id: unclaimed, provider_id: providerId, contract_id: MSG, link_name: 'default', values: { URI: nats.url } }).catch(() => undefined);
+    const got: string[] = [];
+    const sub = client.subscribe('echo.noreply', { callback: (_e, m) => { got.push(text(m.data)); } });
+    await client.flush();
+    await assert.rejects(host.call(unclaimed, 'MessageSubscriber.HandleMessage', MessageSubscriberCodec.HandleMessage.encodeInput({ subject: 'x', body: new TextEncoder().encode('no') })),
+      (e) => /Host send error Invocation not authorized: missing capability claim for wasmcloud:messaging/.test((e as Error).message), 'the claims refusal reaches the actor');
+    await client.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    sub.unsubscribe();
+    assert.deepEqual(got, []);
+  } finally {
+    await host.stopActor(unclaimed);
+  }
+});
