@@ -44,23 +44,3 @@ test('a failed provider host call is reported once, with the failure code', asyn
   assert.deepEqual(mine.map((s) => [s.contract, s.operation, s.outcome]), [['wasmcloud:keyvalue', 'KeyValue.NoSuchThing', 'BAD_REQUEST']]);
   await host.stopActor(actor.id);
 });
-
-test('a Messaging.Publish is counted once: with telemetry it takes the general path, not the borrowing one', async () => {
-  const { startNats } = await import('../support/servers.js');
-  const { MessagingCodec } = await import('../../src/codec/interfaces/messaging.js');
-  const nats = await startNats();
-  try {
-    const msg = createProvider('messaging');
-    await host.startProvider(msg);
-    const actor = await host.startActor(await signedFixture('hostcall', { name: 'hc-pub', caps: ['wasmcloud:messaging'] }));
-    await host.putLink({ actor_id: actor.id, provider_id: msg.id, contract_id: msg.contractId, link_name: 'default', values: { URI: nats.url } });
-    for (let i = 0; i < 3; i++) {
-      await host.call(actor.id, 'Run', hostCallPayload('default', 'wasmcloud:messaging', 'Messaging.Publish', MessagingCodec.Publish.encodeInput({ subject: 'tele.x', body: new Uint8Array([i]) })));
-    }
-    const mine = seen.filter((s) => s.actor === actor.id);
-    assert.deepEqual(mine.map((s) => [s.contract, s.operation, s.outcome]), Array(3).fill(['wasmcloud:messaging', 'Messaging.Publish', 'ok']));
-    await host.stopActor(actor.id);
-  } finally {
-    await nats.dispose();
-  }
-});

@@ -1,3 +1,4 @@
+// tier: full — starts nats-server
 // The messaging provider's PUB frame writer (src/providers/messaging/publish-frames.ts) must put on
 // the wire exactly what nc.publish puts there, count what nc.stats() counts, refuse what nc.publish
 // refuses with nats.js's own errors, and must actually be in use with the installed nats.js.
