@@ -8,8 +8,10 @@
 // the host's CPU per message (`node --cpu-prof dist/bench/msgpub-cpu.js --actor-only`: encode 12 %,
 // encodeUtf8String 5.5 %, publish 5 %, pack 5 %). Here the head's `PUB <subject> ` bytes are
 // encoded once per subject, and head, length, body and CRLF are written into one buffer cut from a
-// slab, queued as one command. Measured in-process (bench/msgpub-cpu, same run, interleaved): see
-// bench/HISTORY.md (2026-12-07, h-msgpub).
+// slab, queued as one command. Measured in-process (`node dist/bench/msgpub-cpu.js`, CPU per looped
+// message, builds alternated, load ~5): with the slab copy of host-call payloads (src/abi/guest.ts)
+// 2.68–3.05 → 1.38–1.54 µs in three pairs, where the slab copy alone had given 2.74 → 2.20
+// (bench/HISTORY.md, 2026-12-07 h-msgpub).
 //
 // What it relies on: nats-core 3.x's ProtocolHandler (`nc.protocol`): `sendCommand(bytes)` queues
 // bytes on the connection's outbound buffer exactly as its own publish does (the same flush in a
