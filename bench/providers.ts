@@ -17,6 +17,7 @@
 // one invocation publishing --burst times in a loop (a message on burst.N; what "an actor
 // publishing messages" does), and one invocation per message (also paying for each invocation).
 // Rounds rotate over raw and the modes; ratios are medians of per-round ratios (actor ÷ raw msgs/s).
+// bench/msgpub-cpu.ts measures the same loop in-process without the subscriber (and profiles it).
 //   (b) options: [--messages 200000] [--rounds 5] [--concurrency 64] [--burst 20]
 // (200 000 messages: a round of 20 000 took ~60 ms, within one scheduler stall on a loaded machine.
 // A burst of 20: a longer call stalled past the inline lane's 50 ms slice by a loaded machine is

@@ -14,7 +14,7 @@ import { authorizeInbound, describeActor, routeHostCall, type Route, type Routed
 import { runBuiltin } from './builtins.js';
 import type { ActorRecord, ActorTable, CachedRoute } from './actor-table.js';
 import type { ProviderTable } from './provider-table.js';
-import { handlesSync } from './provider-contract.js';
+import { borrowsPayloads, handlesSync } from './provider-contract.js';
 import type { LinkStore } from './links/link-store.js';
 import type { CallTrace, EventBus, HostEventMap, LogFields, Outcome, TelemetrySink } from './events.js';
 
@@ -228,6 +228,21 @@ export class Dispatcher {
     const r = this.serveHostCall(rec, binding, namespace, operation, payload, durable, own);
     if (r instanceof Promise) return r.then((x) => this.hostCallEnded(t, rec, binding, namespace, operation, x, started, own));
     return this.hostCallEnded(t, rec, binding, namespace, operation, r, started, own);
+  }
+
+  /**
+   * hostCall() for a payload borrowed from guest memory (valid only until this returns), tried first
+   * by the host-thread lane: served only by a provider's borrowing path (handleBorrowed, e.g. a
+   * Messaging.Publish copied into a NATS frame); undefined otherwise, with nothing done, and the lane
+   * copies the payload and calls hostCall(). Not with telemetry: its spans and counters are there.
+   */
+  hostCallBorrowing(rec: ActorRecord, binding: string, namespace: string, operation: string, view: Uint8Array): HostCallResult | undefined {
+    if (this.d.telemetry !== undefined) return undefined;
+    const cached = this.routeFor(rec, binding, namespace);
+    const provider = cached.provider;
+    if (cached.route.kind !== 'provider' || provider === undefined || !borrowsPayloads(provider)) return undefined;
+    const data = provider.handleBorrowed({ origin: rec.entity, target: cached.target!, operation, msg: view, id: '' });
+    return data === undefined ? undefined : { ok: true, data };
   }
 
   private hostCallEnded(t: TelemetrySink, rec: ActorRecord, binding: string, namespace: string, operation: string, r: Served,

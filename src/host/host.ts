@@ -265,6 +265,7 @@ export class Host implements HostApi {
     return new InlineLane({
       module, label: describeActor(rec.routed), count, maxInstances, maxMemoryPages,
       hostCall: (b, n, o, p, durable, trace) => this.dispatcher.hostCall(rec, b, n, o, p, durable, trace),
+      hostCallBorrowing: (b, n, o, view) => this.dispatcher.hostCallBorrowing(rec, b, n, o, view),
       sliceExceeded: (e, o, p, t, at, trace) => rec.lanes.sliceExceeded(e, o, p, t, at, trace),
       hooks: this.laneHooks(rec),
     });

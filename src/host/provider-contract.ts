@@ -91,3 +91,19 @@ export interface SyncInvocationHandler {
 export function handlesSync(p: CapabilityProvider): p is CapabilityProvider & SyncInvocationHandler {
   return typeof (p as Partial<SyncInvocationHandler>).handleSync === 'function';
 }
+
+/**
+ * A narrower shortcut still: serve an actor's host call from `inv.msg` *borrowed* from the guest's
+ * memory, before the host copies it. The view is valid only until handleBorrowed returns (the guest
+ * runs again right after, and memory.grow may detach it): nothing may keep it, nor any subarray of
+ * it, past the return (copy what must outlive the call). Undefined means "not served" and nothing
+ * was done: the host then copies the payload and takes handleSync()/handle() as usual (which also
+ * report errors: return undefined for any failure). Same conditions as handleSync otherwise.
+ */
+export interface BorrowingInvocationHandler {
+  handleBorrowed(inv: Invocation): Uint8Array | undefined;
+}
+
+export function borrowsPayloads(p: CapabilityProvider): p is CapabilityProvider & BorrowingInvocationHandler {
+  return typeof (p as Partial<BorrowingInvocationHandler>).handleBorrowed === 'function';
+}

@@ -164,6 +164,47 @@ test('a host call payload over the limit fails that host call (0) without copyin
   assert.deepEqual(seen, [1000]);
 });
 
+test('host call payloads the host keeps are its own copies: later calls and guest writes do not change them', async () => {
+  // payloads up to 1 KiB share a slab with responses (SLAB_BYTES in guest.ts); larger ones are sliced
+  const kept: Uint8Array[] = [];
+  const { abi, call, inst } = await load(await fixture('hostcall'), (_b, _n, _o, p) => { kept.push(p); return { ok: true, data: p }; });
+  const memory = inst.exports.memory as WebAssembly.Memory;
+  const sizes = [1, 63, 64, 65, 200, 1024, 1025, 5000, 8191, 300];
+  const want = sizes.map((n, k) => new Uint8Array(n).map((_, i) => (i * 31 + k * 7 + 1) & 0xff));
+  const answers = want.map((w) => abi.invoke(call, 'Run', hostCallPayload('default', 'ns', 'X.Y', w)));
+  new Uint8Array(memory.buffer).fill(0xee); // the guest overwrites everything it passed
+  assert.deepEqual(kept.map((k) => Array.from(k)), want.map((w) => Array.from(w)));
+  assert.deepEqual(answers.map((a) => a.ok && Array.from(a.data)), want.map((w) => Array.from(w)));
+  for (const k of kept) assert.notEqual(k.buffer, memory.buffer, 'a kept payload is never a view of guest memory');
+});
+
+test('a borrowing host call sees guest memory uncopied; undefined (or a throw) leaves the call to the general path with a copy', async () => {
+  const general: string[] = [];
+  const { abi, call, inst } = await load(await fixture('hostcall'), (_b, n, _o, p) => { general.push(`${n}:${text(p)}`); return { ok: true, data: utf8(`general ${n}`) }; });
+  const memory = inst.exports.memory as WebAssembly.Memory;
+  const borrowed: string[] = [];
+  abi.borrowing = (_b, n, _o, view) => {
+    borrowed.push(`${n}:${text(view)}`);
+    assert.equal(view.buffer, memory.buffer, 'a view of guest memory, not a copy');
+    if (n === 'throws') throw new Error('borrowing failed');
+    return n === 'fast' ? { ok: true, data: utf8('borrowed') } : n === 'fastfail' ? { ok: false, error: 'refused at once' } : undefined;
+  };
+  const fast = abi.invoke(call, 'Run', hostCallPayload('default', 'fast', 'X.Y', utf8('abc')));
+  assert.deepEqual(fast.ok && text(fast.data), 'borrowed');
+  assert.deepEqual(abi.invoke(call, 'Run', hostCallPayload('default', 'fastfail', 'X.Y', utf8('q'))), { ok: false, error: 'refused at once' });
+  const slow = abi.invoke(call, 'Run', hostCallPayload('default', 'slow', 'X.Y', utf8('def')));
+  assert.deepEqual(slow.ok && text(slow.data), 'general slow');
+  const thrown = abi.invoke(call, 'Run', hostCallPayload('default', 'throws', 'X.Y', utf8('ghi')));
+  assert.deepEqual(thrown.ok && text(thrown.data), 'general throws');
+  assert.deepEqual(borrowed, ['fast:abc', 'fastfail:q', 'slow:def', 'throws:ghi']);
+  assert.deepEqual(general, ['slow:def', 'throws:ghi'], 'the general path ran only for what borrowing did not serve');
+  // a payload over the limit is refused before either path sees it
+  abi.maxHostCallBytes = 2;
+  const big = abi.invoke(call, 'Run', hostCallPayload('default', 'fast', 'X.Y', utf8('abc')));
+  assert.ok(!big.ok && /over the limit of 2 bytes/.test(big.error));
+  assert.equal(borrowed.length, 4);
+});
+
 test('the default limits are 16 MiB for responses and host call payloads', async () => {
   const { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_HOST_CALL_BYTES } = await import('../../src/abi/guest.js');
   assert.equal(DEFAULT_MAX_RESPONSE_BYTES, 16 * MiB);

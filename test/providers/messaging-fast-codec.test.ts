@@ -77,3 +77,28 @@ test('the body is a view of the payload (no copy): the host call payload is alre
   assert.equal(m.body.buffer, bytes.buffer);
   assert.deepEqual([...m.body], [9, 8, 7]);
 });
+
+test('a repeated publish read by its prefix: the body the generated codec reads, or undefined for anything else', async () => {
+  const { publishPrefix, bodyAfter } = await import('../../src/providers/messaging/fast-codec.js');
+  let hits = 0;
+  for (const subject of ['echo.noreply', 'a', 's'.repeat(31), 's'.repeat(32), 's.'.repeat(100) + 'x']) {
+    const prefix = publishPrefix(subject)!;
+    assert.equal(prefix.subject, subject);
+    for (const body of [...bodies, new Uint8Array(255).fill(2), new Uint8Array(256).fill(3), new Uint8Array(65_535).fill(4), new Uint8Array(65_536).fill(5)]) {
+      const bytes = asSdkBytes({ subject, body });
+      const got = bodyAfter(bytes, prefix.bytes);
+      assert.ok(got, `${subject.length} ${body.length}`);
+      hits++;
+      assert.deepEqual([...got], [...MessagingCodec.Publish.decodeInput(bytes).body]);
+      // another subject, a reply subject, another key order, a byte more or less: not this prefix
+      assert.equal(bodyAfter(asSdkBytes({ subject: subject + 'x', body }), prefix.bytes), undefined);
+      assert.equal(bodyAfter(asSdkBytes({ subject, replyTo: 'r', body }), prefix.bytes), undefined);
+      assert.equal(bodyAfter(packr.pack({ body, subject }), prefix.bytes), undefined);
+      assert.equal(bodyAfter(Uint8Array.from([...bytes, 0]), prefix.bytes), undefined);
+      for (const cut of [1, 2, 3, 5, bytes.length - prefix.bytes.length]) if (cut <= bytes.length) assert.equal(bodyAfter(bytes.subarray(0, bytes.length - cut), prefix.bytes), undefined, `cut ${cut}`);
+    }
+  }
+  assert.ok(hits > 0);
+  assert.equal(publishPrefix('ü.x'), undefined, 'non-ASCII subjects are decoded every time');
+  assert.equal(publishPrefix('s'.repeat(256)), undefined);
+});

@@ -11,7 +11,7 @@ import { buildCached, ROOT } from '../sdk/build-cache.js';
 import { startNats, freePort, type RunningServer } from '../support/servers.js';
 import { testHost, until, type LogLine } from '../support/fixtures.js';
 import { createProvider } from '../../src/providers/registry.js';
-import { isStratusError } from '../../src/core/errors.js';
+import { isStratusError, type StratusErrorCode } from '../../src/core/errors.js';
 import type { Host } from '../../src/host/host.js';
 import type { MessagingProvider } from '../../src/providers/messaging/provider.js';
 import { MessageSubscriberCodec, MessagingCodec } from '../../src/codec/interfaces/messaging.js';
@@ -130,5 +130,122 @@ test('an actor publishing in a loop (burst.N): every message arrives, in order; 
   for (const [subject, why] of [['', /it is empty/], ['ok.subject', undefined], ['a..b', /empty token/], ['ok.subject', undefined], ['', /it is empty/], ['x.*', /wildcard "\*"/]] as const) {
     if (why) await assert.rejects(publish(subject), (e) => isStratusError(e, 'BAD_REQUEST') && /is not a valid NATS subject/.test(e.message) && why.test(e.message), subject);
     else assert.equal((await publish(subject)).length, 0);
+  }
+});
+
+test('Messaging.Publish answers the same on the synchronous path (PUB frames) as on handle(): messages, reply subjects and every error', async () => {
+  await link({ URI: nats.url });
+  const inv = (msg: Uint8Array, origin = actorId) => ({
+    origin: actorEntity(origin), target: providerEntity(providerId, MSG, 'default'), operation: 'Messaging.Publish', id: '', msg,
+  });
+  const got: string[] = [];
+  const sub = client.subscribe('same.>', { callback: (_e, m) => { got.push(`${m.subject}|${m.reply ?? ''}|${text(m.data)}`); } });
+  await client.flush();
+  const good = [
+    { subject: 'same.a', body: new TextEncoder().encode('one') },
+    { subject: 'same.a', replyTo: 'reply.here', body: new TextEncoder().encode('two') },
+    { subject: 'same.b', replyTo: '', body: new Uint8Array(0) },
+  ];
+  for (const m of good) {
+    const now = provider.handleSync(inv(MessagingCodec.Publish.encodeInput(m)));
+    assert.ok(now instanceof Uint8Array && now.length === 0, 'answered at once');
+    assert.equal((await provider.handle(inv(MessagingCodec.Publish.encodeInput(m)))).length, 0);
+  }
+  const want = ['same.a||one', 'same.a|reply.here|two', 'same.b||'];
+  await until(() => got.length === 6, 'six messages');
+  assert.deepEqual(got, want.flatMap((w) => [w, w]));
+  sub.unsubscribe();
+
+  // the same subject again and again (read by its prefix after the second time), bodies of every bin size
+  const again: string[] = [];
+  const sub2 = client.subscribe('same.again', { callback: (_e, m) => { again.push(`${m.data.length}:${m.data[m.data.length - 1] ?? ''}`); } });
+  await client.flush();
+  const sizes = [1, 2, 0, 255, 256, 65_535, 65_536, 3];
+  for (const [k, n] of sizes.entries()) {
+    const msg = MessagingCodec.Publish.encodeInput({ subject: 'same.again', body: new Uint8Array(n).fill(k + 1) });
+    assert.equal(provider.handleSync(inv(msg))?.length, 0);
+  }
+  await until(() => again.length === sizes.length, 'repeated publishes');
+  assert.deepEqual(again, sizes.map((n, k) => `${n}:${n ? k + 1 : ''}`));
+  sub2.unsubscribe();
+
+  const max = client.info!.max_payload;
+  const bad: [Uint8Array, StratusErrorCode, RegExp][] = [
+    // the same on the repeated-subject path (same.again was published to many times just before): first, while that path is set up)
+    [MessagingCodec.Publish.encodeInput({ subject: 'same.again', body: new Uint8Array(max + 1) }), 'BAD_REQUEST', new RegExp(`the body is ${max + 1} bytes, over the NATS server's max_payload`)],
+    [MessagingCodec.Publish.encodeInput({ subject: 'a b', body: new Uint8Array(1) }), 'BAD_REQUEST', /not a valid NATS subject: it contains whitespace/],
+    [MessagingCodec.Publish.encodeInput({ subject: 'ok.x', replyTo: 'r..r', body: new Uint8Array(1) }), 'BAD_REQUEST', /replyTo "r..r" is not a valid NATS subject/],
+    [MessagingCodec.Publish.encodeInput({ subject: 'ok.x', body: new Uint8Array(max + 1) }), 'BAD_REQUEST', new RegExp(`the body is ${max + 1} bytes, over the NATS server's max_payload`)],
+    [Uint8Array.from([0x81, 0xa1, 0x78, 0x01]), 'BAD_REQUEST', /PubMessage: missing field "subject"/], // {x: 1}
+  ];
+  for (const [msg, code, why] of bad) {
+    assert.equal(provider.handleSync(inv(msg)), undefined, 'a failing publish is left to handle()');
+    await assert.rejects(provider.handle(inv(msg)), (e) => isStratusError(e, code) && why.test((e as Error).message), String(why));
+  }
+  // an actor without a link: nothing at once, and handle() says what is missing
+  const stranger = 'M' + 'A'.repeat(55);
+  assert.equal(provider.handleSync(inv(MessagingCodec.Publish.encodeInput(good[0]!), stranger)), undefined);
+  await assert.rejects(provider.handle(inv(MessagingCodec.Publish.encodeInput(good[0]!), stranger)), (e) => isStratusError(e, 'MISSING_LINK'));
+});
+
+test('an actor whose publish is refused (no link) gets the host\'s error text from the SDK, as before the answer-less host call', async () => {
+  await host.deleteLink(actorId, MSG);
+  await until(() => !host.links().some((l) => l.actor_id === actorId && l.contract_id === MSG), 'link gone');
+  await assert.rejects(host.call(actorId, 'MessageSubscriber.HandleMessage', MessageSubscriberCodec.HandleMessage.encodeInput({ subject: 'x', body: new Uint8Array(1) })),
+    (e) => /Host send error Invocation not authorized: missing link definition for wasmcloud:messaging on default/.test((e as Error).message));
+});
+
+test('a borrowed Publish payload is served only as a NATS frame, its body copied before the return; anything else is left, unsent, to the copying path', async () => {
+  await link({ URI: nats.url });
+  const inv = (msg: Uint8Array, operation = 'Messaging.Publish', origin = actorId) => ({
+    origin: actorEntity(origin), target: providerEntity(providerId, MSG, 'default'), operation, id: '', msg,
+  });
+  const got: string[] = [];
+  const sub = client.subscribe('borrow.>', { callback: (_e, m) => { got.push(`${m.subject}|${m.reply ?? ''}|${text(m.data)}`); } });
+  await client.flush();
+  const scratch = new Uint8Array(4096); // stands for guest memory: rewritten after every call
+  const borrow = (bytes: Uint8Array) => { scratch.set(bytes); return scratch.subarray(0, bytes.length); };
+  for (let k = 0; k < 5; k++) {
+    const view = borrow(MessagingCodec.Publish.encodeInput({ subject: 'borrow.a', body: new TextEncoder().encode(`m${k}`) }));
+    assert.equal(provider.handleBorrowed(inv(view))?.length, 0, 'served');
+    scratch.fill(0x21);
+  }
+  const max = client.info!.max_payload;
+  const notServed: [Uint8Array, string][] = [
+    [MessagingCodec.Publish.encodeInput({ subject: 'borrow.r', replyTo: 'reply.x', body: new Uint8Array(1) }), 'a reply subject: nc.publish would keep the body'],
+    [MessagingCodec.Publish.encodeInput({ subject: 'borrow.b c', body: new Uint8Array(1) }), 'a bad subject'],
+    [MessagingCodec.Publish.encodeInput({ subject: 'borrow.a', body: new Uint8Array(max + 1) }), 'over max_payload'],
+    [Uint8Array.from([0x81, 0xa1, 0x78, 0x01]), 'not a PubMessage'],
+  ];
+  for (const [bytes, why] of notServed) {
+    assert.equal(provider.handleBorrowed(inv(scratch.length >= bytes.length ? borrow(bytes) : bytes)), undefined, why);
+  }
+  const plain = MessagingCodec.Publish.encodeInput({ subject: 'borrow.a', body: new Uint8Array(1) });
+  assert.equal(provider.handleBorrowed(inv(plain, 'Messaging.Request')), undefined, 'Request');
+  assert.equal(provider.handleBorrowed(inv(plain, 'Messaging.Publish', 'M' + 'B'.repeat(55))), undefined, 'an actor without a link');
+  // a marker through the ordinary path: everything before it has arrived when it does
+  assert.equal(provider.handleSync(inv(MessagingCodec.Publish.encodeInput({ subject: 'borrow.end', body: new Uint8Array(0) })))?.length, 0);
+  await until(() => got.includes('borrow.end||'), 'the marker');
+  sub.unsubscribe();
+  assert.deepEqual(got, [...[0, 1, 2, 3, 4].map((k) => `borrow.a||m${k}`), 'borrow.end||']);
+});
+
+test('an actor without the wasmcloud:messaging claim is refused on the borrowing path too: the host\'s claims error, nothing published', async () => {
+  const { signActorModule } = await import('../../src/claims/sign.js');
+  const { wasm } = await buildCached(join(ROOT, 'examples', 'messaging-echo'));
+  const unclaimed = (await host.startActor(signActorModule(wasm, { name: 'echo-unclaimed', caps: [] }))).id;
+  try {
+    await host.putLink({ actor_id: unclaimed, provider_id: providerId, contract_id: MSG, link_name: 'default', values: { URI: nats.url } }).catch(() => undefined);
+    const got: string[] = [];
+    const sub = client.subscribe('echo.noreply', { callback: (_e, m) => { got.push(text(m.data)); } });
+    await client.flush();
+    await assert.rejects(host.call(unclaimed, 'MessageSubscriber.HandleMessage', MessageSubscriberCodec.HandleMessage.encodeInput({ subject: 'x', body: new TextEncoder().encode('no') })),
+      (e) => /Host send error Invocation not authorized: missing capability claim for wasmcloud:messaging/.test((e as Error).message), 'the claims refusal reaches the actor');
+    await client.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    sub.unsubscribe();
+    assert.deepEqual(got, []);
+  } finally {
+    await host.stopActor(unclaimed);
   }
 });

@@ -55,6 +55,8 @@ export interface InlineLaneConfig {
   /** Serve a host call; may answer synchronously, or with a promise (the instance suspends).
    *  `trace` is the running call's (see Lane.invoke). */
   hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array, durable: (commit: Promise<void>) => void, trace: CallTrace | undefined): HostCallResult | Promise<HostCallResult>;
+  /** Tried before hostCall with the payload borrowed from guest memory (BorrowingHostCallFn in src/abi/guest.ts). */
+  hostCallBorrowing?(binding: string, namespace: string, operation: string, view: Uint8Array): HostCallResult | undefined;
   hooks: LaneHooks;
   /** A call held the thread too long: settle it another way (the host moves the actor to workers).
    *  startedAt is performance.now() when the call was made. */
@@ -111,6 +113,13 @@ class InlineInstance {
       return cfg.hostCall(b, n, o, p, durable, this.call?.trace); // a promise suspends the instance (see resumed())
     }, (text) => cfg.hooks.log('info', text));
     this.abi.label = cfg.label;
+    if (cfg.hostCallBorrowing !== undefined) {
+      this.abi.borrowing = (b, n, o, v) => {
+        const r = cfg.hostCallBorrowing!(b, n, o, v);
+        if (r !== undefined) this.hostCalls++;
+        return r;
+      };
+    }
     const table = this.abi.imports();
     // the Asyncify wrapper needs the instance's exports, so the import forwards to it once made
     let hostCall: (...a: number[]) => number | void = () => {

@@ -4,14 +4,15 @@
 // actor can answer a request by publishing to it); actors publish and make requests with
 // Messaging.Publish / Messaging.Request. Subscriptions end with the link.
 import type { Msg, NatsConnection, Subscription as NatsSubscription } from '@nats-io/nats-core';
-import type { CapabilityProvider, ProviderHost, SyncInvocationHandler } from '../../host/provider-contract.js';
+import type { BorrowingInvocationHandler, CapabilityProvider, ProviderHost, SyncInvocationHandler } from '../../host/provider-contract.js';
 import { actorEntity, providerEntity, type Invocation, type LinkDefinition, type WasmCloudEntity } from '../../core/wire.js';
 import { StratusError } from '../../core/errors.js';
 import { MessageSubscriberCodec, MessagingCodec, type ReplyMessage } from '../../codec/interfaces/messaging.js';
 import { unknownKeys } from '../link-values.js';
 import { SerialQueue } from '../serial-queue.js';
 import { NATS_CONNECTIONS, type NatsConnections } from '../nats-connection.js';
-import { fastPubMessage } from './fast-codec.js';
+import { bodyAfter, fastPubMessage, publishPrefix, type PublishPrefix } from './fast-codec.js';
+import { framePublisher, type FramePublisher } from './publish-frames.js';
 import { checkSubject, KNOWN_KEYS, parseMessagingSettings, sameMessagingSettings, type MessagingSettings } from './settings.js';
 
 export const MESSAGING_CONTRACT = 'wasmcloud:messaging';
@@ -28,9 +29,14 @@ interface Bound {
   /** The subject this link last published to, already found valid: an actor publishing in a
    *  loop publishes to the same subject, and checking it token by token cost more than decoding. */
   checked: string | undefined;
+  /** Set once the link published twice in a row to `checked` without a reply subject: the bytes
+   *  such a payload starts with (fast-codec.ts), compared instead of decoded. */
+  repeat: PublishPrefix | undefined;
+  /** Writes plain publishes as whole NATS frames (publish-frames.ts); undefined: nc.publish. */
+  frames: FramePublisher | undefined;
 }
 
-export class MessagingProvider implements CapabilityProvider, SyncInvocationHandler {
+export class MessagingProvider implements CapabilityProvider, SyncInvocationHandler, BorrowingInvocationHandler {
   readonly contractId = MESSAGING_CONTRACT;
   readonly name = 'messaging';
   readonly linkValueKeys = KNOWN_KEYS;
@@ -58,7 +64,7 @@ export class MessagingProvider implements CapabilityProvider, SyncInvocationHand
       if (existing && sameMessagingSettings(existing.settings, settings)) { existing.link = link; return; }
       // Connect and subscribe for the new settings first: a bad re-put leaves the old link working.
       const nc = await this.pool!.acquire(settings.nats, `stratus messaging ${this.id.slice(0, 8)}`);
-      const b: Bound = { link, settings, nc, subs: [], closed: false, checked: undefined };
+      const b: Bound = { link, settings, nc, subs: [], closed: false, checked: undefined, repeat: undefined, frames: framePublisher(nc) };
       try {
         for (const s of settings.subscriptions) {
           b.subs.push(nc.subscribe(s.subject, { ...(s.queue ? { queue: s.queue } : {}), callback: (err, msg) => { if (!err) this.deliver(b, msg); } }));
@@ -147,23 +153,56 @@ export class MessagingProvider implements CapabilityProvider, SyncInvocationHand
     }
   }
 
-  private publish(b: Bound, payload: Uint8Array): Promise<Uint8Array> {
-    return Promise.resolve(this.publishNow(b, payload));
+  /**
+   * Messaging.Publish from a payload borrowed from guest memory (valid only during this call; see
+   * BorrowingInvocationHandler): served only when the body is copied before this returns, i.e. a
+   * plain publish written as a NATS frame (publish-frames.ts copies it into its frame). A reply
+   * subject (nc.publish keeps the body until nats.js flushes), no frame writer, Request, a missing
+   * link and every error are undefined, with nothing sent; the host then copies the payload and
+   * comes back through handleSync() or handle(), which report the error.
+   */
+  handleBorrowed(inv: Invocation): Uint8Array | undefined {
+    if (inv.operation !== MessagingCodec.Publish.operation) return undefined;
+    const b = this.bound.get(inv.origin.public_key);
+    if (b === undefined || b.frames === undefined) return undefined;
+    try {
+      return this.publishNow(b, inv.msg, true);
+    } catch {
+      return undefined;
+    }
   }
 
-  private publishNow(b: Bound, payload: Uint8Array): Uint8Array {
+  private publish(b: Bound, payload: Uint8Array): Promise<Uint8Array> {
+    return Promise.resolve(this.publishNow(b, payload) ?? EMPTY); // undefined only for a borrowed payload
+  }
+
+  /** `borrowed`: the payload is a view of guest memory; only the frame writer (which copies) may see it. */
+  private publishNow(b: Bound, payload: Uint8Array, borrowed = false): Uint8Array | undefined {
+    const r = b.repeat;
+    const again = r !== undefined && b.frames !== undefined ? bodyAfter(payload, r.bytes) : undefined;
+    if (again !== undefined) {
+      // the subject of the last publish (already checked), no reply subject: only the size is new
+      this.checkSize(b, again.length, 'Publish');
+      b.frames!.publish(r!.subject, again);
+      return EMPTY;
+    }
     const m = fastPubMessage(payload, b.checked) ?? MessagingCodec.Publish.decodeInput(payload);
     if (m.subject !== b.checked) {
       const bad = checkSubject(m.subject, false);
       if (bad) throw new StratusError('BAD_REQUEST', `Messaging.Publish: subject "${m.subject}" is not a valid NATS subject: ${bad}`);
       b.checked = m.subject;
+      b.repeat = undefined;
+    } else if (r === undefined && !m.replyTo) {
+      b.repeat = publishPrefix(m.subject);
     }
     if (m.replyTo !== undefined && m.replyTo !== '') {
       const badReply = checkSubject(m.replyTo, false);
       if (badReply) throw new StratusError('BAD_REQUEST', `Messaging.Publish: replyTo "${m.replyTo}" is not a valid NATS subject: ${badReply}`);
     }
     this.checkSize(b, m.body.length, 'Publish');
-    b.nc.publish(m.subject, m.body, m.replyTo ? { reply: m.replyTo } : undefined);
+    if (!m.replyTo && b.frames !== undefined) b.frames.publish(m.subject, m.body); // copies the body
+    else if (borrowed) return undefined; // nc.publish keeps the body until nats.js flushes
+    else b.nc.publish(m.subject, m.body, m.replyTo ? { reply: m.replyTo } : undefined);
     return EMPTY;
   }
 

@@ -409,8 +409,7 @@ export class KeyValueSender {
   set(input: SetRequest): Result<Unit> {
     const w = scratchWriter();
     input.encode(w);
-    const res = hostCallRaw(this.binding, this.namespace, "KeyValue.Set", w.dataStart, w.length);
-    if (!res.ok) return err<Unit>(res.error!.kind, res.error!.message);
+    if (hostCallScratch(this.binding, this.namespace, "KeyValue.Set", w.dataStart, w.length) != 1) return hostFailure<Unit>();
     return ok<Unit>(UNIT);
   }
 

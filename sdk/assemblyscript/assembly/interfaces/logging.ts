@@ -50,8 +50,7 @@ export class LoggingSender {
   writeLog(input: LogEntry): Result<Unit> {
     const w = scratchWriter();
     input.encode(w);
-    const res = hostCallRaw(this.binding, this.namespace, "Logging.WriteLog", w.dataStart, w.length);
-    if (!res.ok) return err<Unit>(res.error!.kind, res.error!.message);
+    if (hostCallScratch(this.binding, this.namespace, "Logging.WriteLog", w.dataStart, w.length) != 1) return hostFailure<Unit>();
     return ok<Unit>(UNIT);
   }
 }

@@ -186,8 +186,7 @@ export class MessagingSender {
   publish(input: PubMessage): Result<Unit> {
     const w = scratchWriter();
     input.encode(w);
-    const res = hostCallRaw(this.binding, this.namespace, "Messaging.Publish", w.dataStart, w.length);
-    if (!res.ok) return err<Unit>(res.error!.kind, res.error!.message);
+    if (hostCallScratch(this.binding, this.namespace, "Messaging.Publish", w.dataStart, w.length) != 1) return hostFailure<Unit>();
     return ok<Unit>(UNIT);
   }
 
@@ -219,8 +218,7 @@ export class MessageSubscriberSender {
   handleMessage(input: SubMessage): Result<Unit> {
     const w = scratchWriter();
     input.encode(w);
-    const res = hostCallRaw(this.binding, this.namespace, "MessageSubscriber.HandleMessage", w.dataStart, w.length);
-    if (!res.ok) return err<Unit>(res.error!.kind, res.error!.message);
+    if (hostCallScratch(this.binding, this.namespace, "MessageSubscriber.HandleMessage", w.dataStart, w.length) != 1) return hostFailure<Unit>();
     return ok<Unit>(UNIT);
   }
 }

@@ -1,0 +1,92 @@
+// CPU per message of an actor publishing through the messaging provider, in one process and without
+// a subscriber: what bench/providers (b) charges to Stratus minus the counting subscriber, so a
+// change on the publish path shows up undiluted. The same loop of raw nc.publish is measured beside
+// it (interleaved rounds) as the floor nats.js itself sets. Run under --cpu-prof to see where it goes:
+//   node dist/bench/msgpub-cpu.js [--messages 400000] [--rounds 5] [--burst 20]
+//   node --cpu-prof --cpu-prof-dir=bench-profiles dist/bench/msgpub-cpu.js --rounds 3 --actor-only
+// Each round ends with a flush, so the bytes really went to nats-server; figures: this process's
+// CPU (user + system) per message, medians over rounds.
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { Host } from '../src/host/host.js';
+import { createProvider } from '../src/providers/registry.js';
+import { MessageSubscriberCodec } from '../src/codec/interfaces/messaging.js';
+import { startNats } from '../test/support/servers.js';
+import { buildCached, ROOT } from '../test/sdk/build-cache.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const MESSAGES = arg('messages', 400000);
+const ROUNDS = arg('rounds', 5);
+const BURST = arg('burst', 20);
+/** --actor-only: no raw rounds (a profile of the actor path alone). */
+const ACTOR_ONLY = process.argv.includes('--actor-only');
+const CONCURRENCY = 64;
+const BODY = new Uint8Array(64).fill(0x61);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+
+const nats = await startNats();
+const host = new Host({ log: () => undefined });
+const pubConn = await connect({ servers: nats.url });
+try {
+  const { wasm } = await buildCached(join(ROOT, 'examples', 'messaging-echo'));
+  const provider = await host.startProvider(createProvider('messaging'));
+  let actor = await host.startActor(wasm);
+  const link = () => host.putLink({ actor_id: actor.id, provider_id: provider.id, contract_id: 'wasmcloud:messaging', link_name: 'default', values: { URI: nats.url } });
+  await link();
+  const burst = MessageSubscriberCodec.HandleMessage.encodeInput({ subject: `burst.${BURST}`, body: BODY });
+
+  // A call stalled past the inline lane's 50 ms slice by a loaded machine moves the actor to worker
+  // threads (see bench/providers.ts): such a round is run again with the actor restarted.
+  let voided = 0;
+  const viaActor = async (n: number): Promise<number> => {
+    for (;;) {
+      try {
+        return await actorRound(n);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'INTERRUPTED' || ++voided > 5) throw e;
+        await host.stopActor(actor.id);
+        actor = await host.startActor(wasm);
+        await link();
+      }
+    }
+  };
+  const actorRound = async (n: number): Promise<number> => {
+    const calls = Math.ceil(n / BURST);
+    const c0 = process.cpuUsage();
+    for (let sent = 0; sent < calls; sent += CONCURRENCY) {
+      const batch: unknown[] = [];
+      for (let j = 0; j < CONCURRENCY && sent + j < calls; j++) batch.push(host.call(actor.id, 'MessageSubscriber.HandleMessage', burst));
+      await Promise.all(batch);
+    }
+    await pubConn.flush(); // the provider's connection is another one; flushing ours only yields to I/O
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / (calls * BURST);
+  };
+  const raw = async (n: number): Promise<number> => {
+    const c0 = process.cpuUsage();
+    for (let sent = 0; sent < n; sent += CONCURRENCY * BURST) {
+      for (let j = 0; j < CONCURRENCY * BURST && sent + j < n; j++) pubConn.publish('echo.noreply', BODY);
+      await Promise.resolve(); // as the actor mode yields between batches
+    }
+    await pubConn.flush();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / n;
+  };
+  await viaActor(20000); await raw(20000); // warm-up
+  const a: number[] = [], r: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    if (ACTOR_ONLY) a.push(await viaActor(MESSAGES));
+    else if (i % 2 === 0) { a.push(await viaActor(MESSAGES)); r.push(await raw(MESSAGES)); }
+    else { r.push(await raw(MESSAGES)); a.push(await viaActor(MESSAGES)); }
+  }
+  console.log(`msgpub-cpu: ${MESSAGES} messages of ${BODY.length} B a round, ${ROUNDS} rounds, burst ${BURST}, no subscriber; void actor rounds run again: ${voided}`);
+  console.log(`  actor loop: ${median(a).toFixed(2)} us/msg cpu (rounds ${a.map((x) => x.toFixed(2)).join(', ')})`);
+  if (!ACTOR_ONLY) console.log(`  raw publish: ${median(r).toFixed(2)} us/msg cpu (rounds ${r.map((x) => x.toFixed(2)).join(', ')})`);
+} finally {
+  await host.shutdown();
+  await pubConn.close();
+  await nats.dispose();
+}
