@@ -64,7 +64,7 @@ test('stratus ui -x: figures, failures with their fix, the log by actor, health 
     await page.locator(`#providers tbody tr[data-provider="${KV.id}/default"][data-host="${hostId}"]`, { hasText: 'healthy' }).waitFor();
     const httpLink = page.locator(`#links tbody tr[data-link="${actorId}/${HTTP.contractId}/default"]`);
     await httpLink.locator('.pill.active').waitFor();
-    await httpLink.locator(`.per-host[data-host="${hostId}"]`, { hasText: 'active' }).waitFor();
+    await httpLink.locator('td.status', { hasText: `active on ${member.view.friendly_name}` }).waitFor();
     await page.screenshot({ path: join(process.env.UPDATE_UI_SCREENSHOTS === '1' ? join(REPO, 'docs') : outside.dir, 'ui-lattice.png'), fullPage: true });
 
     // the keyvalue provider stopped from the page: requests fail, and the failure comes with the host's explanation and fix

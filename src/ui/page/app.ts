@@ -250,8 +250,10 @@ function renderLinks(): void {
     return el('tr', { 'data-link': `${l.actor_id}/${l.contract_id}/${l.link_name}`, class: l.status.state },
       el('td', {}, who(l.actor_id)), el('td', {}, who(l.provider_id)), el('td', {}, l.contract_id), el('td', {}, l.link_name),
       el('td', { class: 'values' }, ...values),
-      el('td', { class: 'status' }, el('span', { class: `pill ${l.status.state}` }, l.status.state), l.status.reason ? el('div', { class: `reason${l.status.state === 'pending' ? ' wait' : ''}` }, l.status.reason) : '',
-        ...(l.hosts ?? []).map((x: any) => el('div', { class: 'per-host', 'data-host': x.hostId, title: x.reason ?? '' }, el('span', { class: x.state }, `${x.hostName || short(x.hostId)}: ${x.state}`)))),
+      el('td', { class: 'status' }, el('span', { class: `pill ${l.status.state}` }, l.status.state),
+        l.status.reason ? el('div', { class: l.status.state === 'active' ? 'note' : `reason${l.status.state === 'pending' ? ' wait' : ''}` }, l.status.reason) : '',
+        // each host's view, when more than one host reported the link (one host's is the line above)
+        ...(l.hosts && l.hosts.length > 1 ? l.hosts : []).map((x: any) => el('div', { class: 'per-host', 'data-host': x.hostId, title: x.reason ?? '' }, el('span', { class: x.state }, `${x.hostName || short(x.hostId)}: ${x.state}`)))),
       el('td', {}, del));
   }), 7, 'no links; put one below');
 
