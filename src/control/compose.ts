@@ -95,7 +95,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   observability.attach(host);
   const membership: LatticeMembership | undefined = lattice && {
     lattice,
-    join: async (controller, requestStop) => lattice.join({ host, hostSeed: hostSeed!, commands: controller, components: await latticeComponents(), ...(requestStop ? { requestStop } : {}) }),
+    join: async (controller, requestStop) => lattice.join({
+      host, hostSeed: hostSeed!, commands: controller, components: await latticeComponents(), ...(requestStop ? { requestStop } : {}),
+      // read by the control interface's observe extension (a lattice dashboard polls it while open)
+      observed: { ...(observability.metrics ? { calls: observability.metrics.calls } : {}), ...(observability.logger ? { logs: observability.logger.stream } : {}) },
+    }),
     leave: () => lattice.stop({ hostShutdown: () => host.shutdown() }),
   };
   return {

@@ -19,7 +19,7 @@ import { StratusError } from '../core/errors.js';
 import { decodeSeed, fromSeed } from '../claims/nkeys.js';
 import type { Host } from '../host/host.js';
 import type { LinkStore } from '../host/links/link-store.js';
-import type { ActorDirectory, LatticeComponent, LatticeConfig, LatticeContext, LocalOps, NatsAuth } from './types.js';
+import type { ActorDirectory, LatticeComponent, LatticeConfig, LatticeContext, LocalOps, NatsAuth, ObservedHost } from './types.js';
 import { describeLattice } from './config.js';
 import { LatticeMetadata } from './metadata/metadata.js';
 
@@ -46,6 +46,8 @@ export interface JoinOptions {
   components: LatticeComponent[];
   /** Stop the whole member (the `stratus up` process), as the control interface's `stop` asks. */
   requestStop?(timeoutMs?: number): void;
+  /** What observes the host (the control interface's observe extension reads it). */
+  observed?: ObservedHost;
 }
 
 export class Lattice {
@@ -135,6 +137,7 @@ export class Lattice {
       online: () => this.online(),
       putRefmap: (ociUrl, publicKey) => metadata.putRefmap(ociUrl, publicKey),
       ...(j.requestStop ? { requestStop: j.requestStop } : {}),
+      ...(j.observed ? { observed: j.observed } : {}),
     };
     for (const c of j.components) {
       try {

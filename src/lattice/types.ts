@@ -8,6 +8,8 @@ import type { RoutedActor } from '../host/router.js';
 import type { Host } from '../host/host.js';
 import type { ActorDescription, LinkPutResult, ProviderDescription } from '../host/api.js';
 import type { LinkDefinition } from '../core/wire.js';
+import type { CallStats } from '../observe/metrics/call-stats.js';
+import type { LogStream } from '../observe/logs/log-stream.js';
 
 /** Settings of a lattice member, from wasmCloud's environment variables and `stratus up` flags (config.ts). */
 export interface LatticeConfig {
@@ -84,8 +86,17 @@ export interface LatticeContext {
    * with a clear error instead (the link store does).
    */
   online?(): boolean;
+  /** What observes the host, for the control interface's observe extension (control/observe-reply.ts):
+   *  its call statistics (only when metrics are on) and its log. */
+  observed?: ObservedHost;
   /** Record in the bucket that an OCI reference names this actor or provider (`REFMAP_` entry, §4.7). */
   putRefmap?(ociUrl: string, publicKey: string): Promise<void>;
+}
+
+/** A host's call statistics (metrics on) and log stream, as a lattice dashboard reads them. */
+export interface ObservedHost {
+  calls?: CallStats;
+  logs?: LogStream;
 }
 
 /** One part of a lattice member, started and stopped by `Lattice` in a fixed order. */

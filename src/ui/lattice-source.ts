@@ -1,8 +1,11 @@
 // The dashboard of a lattice seen from outside it (`stratus ui -x <lattice>`), as wash ui does:
-// only the control interface (wasmbus.ctl.{lattice}.*) and the lattice's events. The picture is
-// every host that answers a ping, each host's inventory, the lattice's links and claims; actions
-// are the control interface's commands (an actor or provider start without a host goes to the
-// winner of an auction, as `stratus ctl start` does); any lattice event redraws the picture.
+// the control interface (wasmbus.ctl.{lattice}.*) and the lattice's events. The picture is every
+// host that answers a ping, each host's inventory, the lattice's links and claims; actions are the
+// control interface's commands (an actor or provider start without a host goes to the winner of an
+// auction, as `stratus ctl start` does); any lattice event redraws the picture. While a page is
+// open, each Stratus host is also polled through the observe extension (lattice-poller.ts) for what
+// its own dashboard shows: invocation figures, failures with their fix, the log, lanes and limits,
+// provider health, link status. The NATS connection reconnects by itself; the page shows its state.
 import { StratusError } from '../core/errors.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,11 +14,22 @@ import { eventName, type CloudEvent } from '../lattice/control/cloud-event.js';
 import { fileRef } from '../lattice/control/references.js';
 import type { ProviderSource } from '../providers/source.js';
 import { parseCount, parseValues } from './actions.js';
+import { observedActor, observedLink, observedProvider } from './lattice-observe.js';
+import { LatticePoller } from './lattice-poller.js';
 import { latticeHostRows, type ActorRow, type LatticeHostRow, type ProviderRow, type Snapshot } from './snapshot.js';
 import type { ActionBody, DashboardSource, Failure } from './source.js';
 
 /** How often the hosts are pinged without an event saying one came or went. */
 const HOSTS_MS = 10_000;
+/** How often each host's observe extension is asked while a page is open. */
+const OBSERVE_MS = 1000;
+
+/** The state of the dashboard's NATS connection (nats.js reconnects by itself; cli/commands/ui-lattice.ts). */
+export interface ConnectionWatch {
+  connected(): boolean;
+  /** Called on every change; returns the way to stop. */
+  onChange(fn: () => void): () => void;
+}
 
 export interface LatticeSourceOptions {
   client: LatticeCtlClient;
@@ -25,6 +39,8 @@ export interface LatticeSourceOptions {
   sources: ProviderSource[];
   /** Let go of the connection when the dashboard stops. */
   close?: () => Promise<void>;
+  /** Whether NATS is reachable now: while not, the page keeps the last picture and says so. */
+  connection?: ConnectionWatch;
 }
 
 type Inventory = { host_id: string; actors?: any[]; providers?: any[] };
@@ -52,6 +68,9 @@ export function latticeSource(o: LatticeSourceOptions): DashboardSource {
   const c = o.client;
   const lattice = c.o.lattice;
   const startedAt = Date.now();
+  const poller = new LatticePoller(c);
+  const connected = () => o.connection?.connected() ?? true;
+  let last: Snapshot | undefined;
   let hosts: Record<string, unknown>[] | undefined;
   /** Claims by actor key: asked for again only when an actor without claims here shows up (a
    *  host answers get.claims by reading the lattice's whole bucket). */
@@ -142,8 +161,14 @@ export function latticeSource(o: LatticeSourceOptions): DashboardSource {
   };
 
   const snapshot = async (): Promise<Snapshot> => {
+    // NATS away: the last picture, saying so (a request would only wait for its timeout)
+    if (!connected()) return { ...(last ?? emptySnapshot()), lattice: { prefix: lattice, server: o.server, connection: 'reconnecting' } };
     const pinged = hosts ?? await ping();
-    const rows: LatticeHostRow[] = latticeHostRows(pinged);
+    const rows: LatticeHostRow[] = latticeHostRows(pinged).map((h) => {
+      const seen = poller.observation(h.id);
+      if (!seen) return h;
+      return { ...h, observed: !seen.reply ? 'none' as const : seen.reply.calls ? 'full' as const : 'no-metrics' as const };
+    });
     const [inventories, links] = await Promise.all([
       Promise.all(rows.map((h) => c.inventory(h.id).catch(() => undefined) as Promise<Inventory | undefined>)),
       c.links().then((r) => r.links ?? []).catch(() => []),
@@ -157,30 +182,42 @@ export function latticeSource(o: LatticeSourceOptions): DashboardSource {
       for (const a of inv.actors ?? []) {
         const cl = claims.get(String(a.id));
         const instances = Array.isArray(a.instances) ? a.instances.length : 0;
-        actors.push({
+        actors.push(observedActor({
           id: String(a.id), name: String(a.name ?? cl?.name ?? ''), imageRef: String(a.image_ref ?? ''), callAlias: cl?.call_alias ?? '',
           issuer: cl?.iss ?? '', caps: claimsList(cl?.caps), tags: claimsList(cl?.tags), version: cl?.version ?? '',
           revision: Number(cl?.rev ?? a.instances?.[0]?.revision ?? 0), expires: '', notBefore: '',
           count: instances, instances, maxInstances: 0, lane: '', maxMemoryPages: 0,
           hostId: host.id, hostName: host.friendlyName,
-        });
+        }, poller.observation(host.id)?.reply));
       }
       for (const p of inv.providers ?? []) {
-        providers.push({ id: String(p.id), name: String(p.name ?? p.image_ref ?? ''), contractId: String(p.contract_id ?? ''), linkName: String(p.link_name ?? 'default'), hostId: host.id, hostName: host.friendlyName });
+        providers.push(observedProvider(
+          { id: String(p.id), name: String(p.name ?? p.image_ref ?? ''), contractId: String(p.contract_id ?? ''), linkName: String(p.link_name ?? 'default'), hostId: host.id, hostName: host.friendlyName },
+          poller.observation(host.id)?.reply, poller.healthEvents));
       }
     }
-    return {
-      host: { id: '', friendlyName: `lattice ${lattice}`, version: '', labels: {}, latticePrefix: lattice, startedAt, pid: 0, rpcTimeoutMs: c.o.timeoutMs, httpEndpoints: [] },
+    const observed = poller.observations();
+    last = {
+      ...emptySnapshot(),
       actors,
       providers,
-      // the lattice stores links; whether each host's provider took one is that host's to say
-      links: links.map((l: any) => ({ id: l.id ?? '', actor_id: l.actor_id, provider_id: l.provider_id, contract_id: l.contract_id, link_name: l.link_name, values: l.values ?? {}, status: { state: 'stored' as const } })),
+      // the lattice stores links; whether each host's provider took one is that host's to say (observe extension)
+      links: links.map((l: any) => observedLink({ id: l.id ?? '', actor_id: l.actor_id, provider_id: l.provider_id, contract_id: l.contract_id, link_name: l.link_name, values: l.values ?? {}, status: { state: 'stored' as const } }, observed)),
+      metrics: observed.some((x) => x.reply?.calls),
+      latticeHosts: rows,
+    };
+    return last;
+  };
+  function emptySnapshot(): Snapshot {
+    return {
+      host: { id: '', friendlyName: `lattice ${lattice}`, version: '', labels: {}, latticePrefix: lattice, startedAt, pid: 0, rpcTimeoutMs: c.o.timeoutMs, httpEndpoints: [] },
+      actors: [], providers: [], links: [],
       catalog: o.sources.flatMap((s) => s.list().map((p) => ({ name: p.name, id: p.id, contractId: p.contractId, description: p.description }))),
       metrics: false,
-      latticeHosts: rows,
-      lattice: { prefix: lattice, server: o.server },
+      latticeHosts: [],
+      lattice: { prefix: lattice, server: o.server, connection: 'connected' },
     };
-  };
+  }
 
   return {
     snapshot,
@@ -196,18 +233,29 @@ export function latticeSource(o: LatticeSourceOptions): DashboardSource {
         if (name === 'host_started' || name === 'host_stopped' || (name === 'host_heartbeat' && !known)) void ping().then(changed, changed);
         else if (name !== 'host_heartbeat') changed();
       }).then((s) => { if (stopped) for (const x of s) x.unsubscribe(); else subs = s; }, () => undefined);
-      const timer = setInterval(() => { void ping().then(changed, () => undefined); }, HOSTS_MS);
-      return () => { stopped = true; clearInterval(timer); for (const s of subs) s.unsubscribe(); };
+      const timer = setInterval(() => { if (connected()) void ping().then(changed, () => undefined); }, HOSTS_MS);
+      // each host's observe extension, while the page is open (nothing is asked without one)
+      const observe = setInterval(() => {
+        if (!connected() || !hosts) return;
+        void poller.poll(latticeHostRows(hosts)).then((moved) => { if (moved) changed(); }, () => undefined);
+      }, OBSERVE_MS);
+      // NATS went or came back: say so at once; once back, ask who is there now
+      const offConn = o.connection?.onChange(() => {
+        if (connected()) void ping().then(changed, changed);
+        else changed();
+      });
+      return () => { stopped = true; clearInterval(timer); clearInterval(observe); offConn?.(); for (const s of subs) s.unsubscribe(); };
     },
     failures: (seen) => {
       let stopped = false;
       let subs: { unsubscribe(): void }[] = [];
-      void c.watch(({ event, code }) => {
-        const f = failureOfEvent(event, code);
-        if (f) seen(f);
-      }).then((s) => { if (stopped) for (const x of s) x.unsubscribe(); else subs = s; }, () => undefined);
-      return () => { stopped = true; for (const s of subs) s.unsubscribe(); };
+      const off = poller.failures(seen);
+      void c.watch(({ event, code }) => poller.event(event, failureOfEvent(event, code)))
+        .then((s) => { if (stopped) for (const x of s) x.unsubscribe(); else subs = s; }, () => undefined);
+      return () => { stopped = true; off(); for (const s of subs) s.unsubscribe(); };
     },
+    logs: poller.logs,
+    traffic: () => poller.traffic(),
     ...(o.close ? { close: o.close } : {}),
   };
 }

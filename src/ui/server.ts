@@ -121,17 +121,23 @@ export async function serveDashboard(source: DashboardSource, address: UiAddress
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     if (clients.size === 0) firstClient();
     clients.add(res);
-    const snap = JSON.stringify(await source.snapshot());
-    res.write(`event: state\ndata: ${snap}\n\n`);
-    send('failures', failures, res);
-    if (logs) send('logs', logs.recent(300), res);
-    if (source.traffic) send('traffic', source.traffic(), res);
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    // listen for the end before the first await: a page that goes while its first picture is made
+    // (a lattice's first ping takes a second) must not leave its keep-alive timer behind
+    let beat: NodeJS.Timeout | undefined;
+    let gone = false;
     req.on('close', () => {
+      gone = true;
       clearInterval(beat);
       clients.delete(res);
       if (clients.size === 0) lastClient();
     });
+    const snap = JSON.stringify(await source.snapshot());
+    if (gone) return;
+    res.write(`event: state\ndata: ${snap}\n\n`);
+    send('failures', failures, res);
+    if (logs) send('logs', logs.recent(300), res);
+    if (source.traffic) send('traffic', source.traffic(), res);
+    beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   };
 
   const server = createServer(async (req, res) => {

@@ -6,7 +6,11 @@ import type { LinkState } from '../host/events.js';
 
 /** A link as the page shows it: a host's view (pending/active/failed), or `stored` on a lattice
  *  dashboard, which sees the lattice's links but not whether each host's provider took them. */
-export type LinkRow = Omit<LinkView, 'status'> & { status: { state: LinkState | 'stored'; reason?: string } };
+export type LinkRow = Omit<LinkView, 'status'> & {
+  status: { state: LinkState | 'stored'; reason?: string };
+  /** On a lattice dashboard: the link's status on each host that reported it (observe extension). */
+  hosts?: { hostId: string; hostName: string; state: LinkState; reason?: string }[];
+};
 
 export interface ActorRow {
   id: string; name: string; imageRef: string; callAlias: string; issuer: string; caps: string[]; tags: string[];
@@ -14,6 +18,8 @@ export interface ActorRow {
   count: number; instances: number; maxInstances: number; lane: string; maxMemoryPages: number;
   /** The host it runs on, for a dashboard of the whole lattice (`stratus ui -x`); limits and lane are then unknown (0, ''). */
   hostId?: string; hostName?: string;
+  /** Lattice dashboard: false when its host did not answer the observe extension (a wasmCloud host), so lane and limits are unknown. */
+  reported?: boolean;
 }
 
 export interface ProviderRow { id: string; name: string; contractId: string; linkName: string; healthy?: boolean; health?: string; hostId?: string; hostName?: string }
@@ -23,6 +29,9 @@ export interface LatticeHostRow {
   id: string; friendlyName: string; labels: Record<string, string>; version: string;
   /** ms since the epoch, from its uptime, rounded to 10 s so that the snapshot changes only when a host does */
   startedAt: number;
+  /** Lattice dashboard: what the host's observe extension said last: `full`, `no-metrics` (no
+   *  invocation figures), `none` (no answer: not a Stratus host, or away). */
+  observed?: 'full' | 'no-metrics' | 'none';
 }
 
 export interface Snapshot {
@@ -42,7 +51,7 @@ export interface Snapshot {
   latticeHosts?: LatticeHostRow[];
   /** Set when the dashboard shows a whole lattice through its control interface, not one host:
    *  `host` then only names the lattice, and every actor and provider row names its host. */
-  lattice?: { prefix: string; server: string };
+  lattice?: { prefix: string; server: string; connection?: 'connected' | 'reconnecting' };
 }
 
 /** Ping replies as rows; anything malformed is left out. */

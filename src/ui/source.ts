@@ -11,6 +11,8 @@ export type ActionBody = Record<string, unknown>;
 /** A failed invocation (or a failed start, in a lattice) as the page lists it. */
 export interface Failure {
   time: string; source: string; dest: string; operation: string; error: string; code: string; ref: string;
+  /** The host that reported it (lattice dashboard). */
+  hostId?: string; hostName?: string;
 }
 
 export interface DashboardSource {
@@ -23,7 +25,7 @@ export interface DashboardSource {
   watch(changed: () => void): () => void;
   /** Every failure from now on (the server keeps the recent ones for pages opened later). */
   failures(seen: (f: Failure) => void): () => void;
-  /** The log records the page shows (a host's logger); none for a lattice. */
+  /** The log records the page shows (a host's logger; on a lattice, its hosts' logs, polled while a page is open). */
   readonly logs?: LogStream;
   /** Invocation figures since the last call (a host with metrics). */
   traffic?(): Traffic;

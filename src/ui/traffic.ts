@@ -1,25 +1,25 @@
 // The live view of invocations: per actor and operation the count, rate, errors and p50/p99, and
-// who calls whom (actor → contract host calls), from the host's call statistics (observe/metrics).
-// Rates are the difference between two ticks; everything else is since the host started.
+// who calls whom (actor → contract host calls), from a host's call figures (observe/metrics).
+// Rates are the difference between two ticks; everything else is since the host started. On a
+// lattice dashboard each row also names the host whose figures it is.
 import type { CallStats } from '../observe/metrics/call-stats.js';
+import { callFigures, type CallFigures, type HostCallFigures, type OperationFigures } from '../observe/metrics/call-figures.js';
 
-export interface OperationRow {
-  actor: string; operation: string; count: number; errors: number; perSecond: number;
-  outcomes: Record<string, number>; p50Ms: number; p99Ms: number;
-}
-export interface HostCallRow { actor: string; contract: string; count: number; errors: number; perSecond: number; outcomes: Record<string, number> }
-export interface Traffic { operations: OperationRow[]; hostCalls: HostCallRow[] }
+/** The host a row's figures come from (lattice dashboard only). */
+interface OnHost { hostId?: string; hostName?: string }
+export type OperationRow = OperationFigures & OnHost & { perSecond: number };
+export type HostCallRow = HostCallFigures & OnHost & { perSecond: number };
+/** A host of the lattice that keeps no figures the dashboard can read: `metrics-off` (a Stratus
+ *  host started without --metrics/--ui) or `not-reported` (it did not answer: not a Stratus host, or away). */
+export interface TrafficGap { hostId: string; hostName: string; reason: 'metrics-off' | 'not-reported' }
+export interface Traffic { operations: OperationRow[]; hostCalls: HostCallRow[]; gaps?: TrafficGap[] }
 
-const ms = (s: number) => (Number.isFinite(s) ? Math.round(s * 1e6) / 1e3 : 0);
-
-/** Keeps the previous tick's counts to turn totals into rates. One per dashboard. */
-export class TrafficMeter {
+/** Turns totals into rates: keeps the previous tick's counts. One per dashboard (per host on a lattice dashboard). */
+export class RateMeter {
   private last = new Map<string, number>();
   private lastAt = 0;
 
-  constructor(private readonly calls: CallStats) {}
-
-  tick(now = Date.now()): Traffic {
+  tick(f: CallFigures, now = Date.now()): Traffic {
     const seconds = this.lastAt ? (now - this.lastAt) / 1000 : 0;
     const next = new Map<string, number>();
     const rate = (key: string, count: number) => {
@@ -27,22 +27,21 @@ export class TrafficMeter {
       const before = this.last.get(key);
       return seconds > 0 && before !== undefined ? Math.max(0, (count - before) / seconds) : 0;
     };
-    const operations: OperationRow[] = this.calls.snapshot().map((o) => {
-      const errors = Object.entries(o.outcomes).reduce((n, [k, v]) => (k === 'ok' ? n : n + (v ?? 0)), 0);
-      return {
-        actor: o.actor, operation: o.operation, count: o.count, errors, perSecond: rate(`i ${o.actor} ${o.operation}`, o.count),
-        outcomes: o.outcomes as Record<string, number>, p50Ms: ms(o.p50Seconds), p99Ms: ms(o.p99Seconds),
-      };
-    });
-    const hostCalls: HostCallRow[] = [];
-    for (const [actor, a] of this.calls.actors.map) {
-      for (const [contract, c] of a.hostCalls.map) {
-        const count = c.total;
-        hostCalls.push({ actor, contract, count, errors: count - c.ok, perSecond: rate(`h ${actor} ${contract}`, count), outcomes: Object.fromEntries(c.entries().filter(([, n]) => n > 0)) });
-      }
-    }
+    const operations = f.operations.map((o) => ({ ...o, perSecond: rate(`i ${o.actor} ${o.operation}`, o.count) }));
+    const hostCalls = f.hostCalls.map((c) => ({ ...c, perSecond: rate(`h ${c.actor} ${c.contract}`, c.count) }));
     this.last = next;
     this.lastAt = now;
     return { operations, hostCalls };
+  }
+}
+
+/** A host's own figures with rates (the host dashboard). */
+export class TrafficMeter {
+  private readonly rates = new RateMeter();
+
+  constructor(private readonly calls: CallStats) {}
+
+  tick(now = Date.now()): Traffic {
+    return this.rates.tick(callFigures(this.calls), now);
   }
 }

@@ -31,11 +31,16 @@ function authenticator(s: LatticeSettings): Authenticator | undefined {
   return undefined;
 }
 
-export async function connectLattice(s: LatticeSettings): Promise<NatsConnection> {
+/**
+ * `reconnect`: keep trying after the server goes away (the lattice dashboard, which runs until
+ * Ctrl-C), every second without end; one-shot commands (`stratus ctl`) fail at once instead.
+ */
+export async function connectLattice(s: LatticeSettings, o: { reconnect?: boolean; name?: string } = {}): Promise<NatsConnection> {
   const auth = authenticator(s);
   try {
     return await connect({
-      servers: s.server, timeout: Math.max(s.timeoutMs, 2000), reconnect: false, name: 'stratus ctl',
+      servers: s.server, timeout: Math.max(s.timeoutMs, 2000), name: o.name ?? 'stratus ctl',
+      ...(o.reconnect ? { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1000, waitOnFirstConnect: false } : { reconnect: false }),
       ...(auth ? { authenticator: auth } : {}),
     });
   } catch (e) {

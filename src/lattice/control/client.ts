@@ -5,6 +5,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { StratusError, type StratusErrorCode } from '../../core/errors.js';
 import { ERROR_CODE_HEADER, type CtlOperationAck } from './acks.js';
 import type { CloudEvent } from './cloud-event.js';
+import { observeSubject, type ObserveReply, type ObserveRequest } from './observe-reply.js';
 import { ctlPrefix, ctlSubject, eventSubject, rpcEventSubject, type HostCommand } from './subjects.js';
 
 export interface ClientOptions {
@@ -132,6 +133,20 @@ export class LatticeCtlClient {
   /** A command to one host (`cmd.{hostId}.{op}`) with the body wash sends. */
   hostCommand(hostId: string, op: HostCommand, body: Record<string, unknown>): Promise<CtlOperationAck> {
     return this.command(ctlSubject.command(this.prefix, hostId, op), { ...body, host_id: hostId });
+  }
+
+  /**
+   * A Stratus host's observe extension (observe-reply.ts): figures, failures, health, link status and
+   * log after the cursors given. A host that is not Stratus has no such subject: HOST_UNREACHABLE
+   * (no responders) or TIMEOUT.
+   */
+  async observe(hostId: string, req: ObserveRequest, timeoutMs = this.o.timeoutMs): Promise<ObserveReply> {
+    const subject = observeSubject(this.prefix, hostId);
+    const m = await this.request(subject, req, timeoutMs);
+    const v = this.json<ObserveReply & { accepted?: boolean; error?: string }>(m, subject);
+    if (v?.accepted === false) throw new StratusError(codeOf(m) ?? 'INTERNAL', v.error ?? `refused on ${subject}`);
+    if (typeof v?.stratus_observe !== 'number') throw new StratusError('INTERNAL', `the answer on ${subject} is not an observe reply: ${dec.decode(m.data).slice(0, 200)}`);
+    return v;
   }
 
   /** Every lattice event (and invocation result) from now on, until the subscription ends. */

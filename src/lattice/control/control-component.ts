@@ -10,6 +10,8 @@ import type { ControlState } from './control-state.js';
 import { HostCommands, type Outcome } from './host-commands.js';
 import { LatticeRequests } from './lattice-requests.js';
 import { localOps } from './local-ops.js';
+import { ObserveExtension } from './observe-extension.js';
+import { observeSubject } from './observe-reply.js';
 import { hostSubscriptions, isHostCommand, subjectTokens } from './subjects.js';
 
 /** How long draining waits for commands in flight (a start of a big module takes a while). */
@@ -26,6 +28,7 @@ export class ControlComponent implements LatticeComponent {
   private closing = false;
   private hostCommands?: HostCommands;
   private requests?: LatticeRequests;
+  private observe?: ObserveExtension;
 
   constructor(private readonly s: ControlState) {}
 
@@ -37,6 +40,10 @@ export class ControlComponent implements LatticeComponent {
     for (const { subject, queue } of hostSubscriptions(this.s.prefix, ctx.host.id)) {
       this.subs.push(ctx.ctl.subscribe(subject, { queue, callback: (err, msg) => this.onMessage(err, msg) }));
     }
+    // the Stratus observe extension (observe-reply.ts): what a lattice dashboard polls
+    this.observe = new ObserveExtension(this.s);
+    this.observe.start();
+    this.subs.push(ctx.ctl.subscribe(observeSubject(this.s.prefix, ctx.host.id), { callback: (err, msg) => this.onMessage(err, msg) }));
     // the server knows every subscription before the host says it is part of the lattice
     await ctx.ctl.flush();
   }
@@ -96,6 +103,7 @@ export class ControlComponent implements LatticeComponent {
     if (t.length === 2 && a === 'auction' && b === 'provider') return req.auctionProvider(body);
     if (t.length === 2 && a === 'registries' && b === 'put') return req.registries(body);
     if (t.length === 3 && a === 'get' && b === hostId && c === 'inv') return this.hostCommands!.inventory();
+    if (t.length === 3 && a === 'stratus' && b === 'observe' && c === hostId) return this.observe!.answer(body);
     if (t.length === 3 && a === 'cmd' && b === hostId && c !== undefined && isHostCommand(c)) return this.hostCommands!.run(c, body);
     throw new Refusal(`Invalid request topic ${subject.slice(0, 200)}: no control operation has this subject; ` +
       `host commands are ${this.s.prefix}.cmd.<host-id>.{la,sa,scale,upd,lp,sp,stop} (see the control interface table, reference §4.8)`);
@@ -114,6 +122,7 @@ export class ControlComponent implements LatticeComponent {
 
   async stop(): Promise<void> {
     this.closing = true;
+    this.observe?.stop();
     for (const s of this.subs) {
       try { s.unsubscribe(); } catch { /* the connection is closed already */ }
     }

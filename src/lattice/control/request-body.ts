@@ -51,6 +51,13 @@ export const field = {
       return v;
     },
   }),
+  bool: <R extends boolean>(required: R): FieldSpec<boolean> & { required: R } => ({
+    required,
+    read: (v) => {
+      if (typeof v !== 'boolean') throw new BadValue(`must be true or false, got ${shown(v)}`);
+      return v;
+    },
+  }),
   /** A JSON object of string values (annotations, constraints, link values). */
   stringMap: <R extends boolean>(required: R): FieldSpec<Record<string, string>> & { required: R } => ({
     required,

@@ -130,6 +130,7 @@ function wireForms(): void {
   });
   $('#log-actor').addEventListener('change', renderLog);
   $('#log-level').addEventListener('change', renderLog);
+  $('#log-host').addEventListener('change', renderLog);
 }
 
 // ---- rendering -------------------------------------------------------------------------------
@@ -143,12 +144,26 @@ function uptime(ms: number): string {
 /** A lattice seen through its control interface (`stratus ui -x`): no host of its own. */
 function renderLattice(): void {
   const l = state.lattice;
+  const up = l.connection !== 'reconnecting';
   $('#host-title').textContent = `lattice ${l.prefix} · ${l.server}`;
   $('#host-card h2').textContent = 'Lattice';
-  const rows: [string, string][] = [['lattice', l.prefix], ['NATS', l.server], ['hosts', String(state.latticeHosts.length)], ['answers within', `${state.host.rpcTimeoutMs} ms`]];
+  const rows: [string, string][] = [['lattice', l.prefix], ['NATS', `${l.server} (${up ? 'connected' : 'reconnecting… the page shows the last picture'})`], ['hosts', String(state.latticeHosts.length)], ['answers within', `${state.host.rpcTimeoutMs} ms`]];
   $('#host').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
-  $('#metrics-off').textContent = 'A lattice dashboard keeps no invocation figures: each host keeps its own (open a member\'s dashboard with stratus up --ui). Failures the lattice reports are shown below.';
-  $('#log-card').hidden = true;
+  const nats = $('#nats');
+  nats.hidden = false;
+  nats.className = `pill ${up ? 'live' : 'off'}`;
+  nats.textContent = up ? 'NATS connected' : 'NATS reconnecting…';
+}
+
+/** What a host of a lattice dashboard reports through the observe extension. */
+const REPORTS: Record<string, string> = {
+  full: 'figures, log, health', 'no-metrics': 'log, health (no invocation figures: started without --metrics)', none: 'not reported (not a Stratus host, or away)',
+};
+
+function hostName(id: string | undefined): string {
+  if (!id) return '';
+  const h = state?.latticeHosts?.find((x: any) => x.id === id);
+  return h?.friendlyName || short(id);
 }
 
 /** "on <host name>" under an actor or provider of a lattice dashboard. */
@@ -158,6 +173,7 @@ function onHost(row: any): El | string {
 
 function renderHost(): void {
   const h = state.host;
+  document.body.classList.toggle('lattice', !!state.lattice);
   if (state.lattice) renderLattice();
   else $('#host-title').textContent = `${h.friendlyName} · ${h.id}`;
   const labels = Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(', ');
@@ -173,8 +189,9 @@ function renderHost(): void {
   if (lattice) {
     fillBody('#hosts', lattice.map((x: any) => el('tr', { 'data-host': x.id },
       el('td', {}, x.friendlyName, x.id === h.id ? ' (this host)' : ''), el('td', { class: 'key' }, x.id),
-      el('td', {}, Object.entries(x.labels).map(([k, v]) => `${k}=${v}`).join(', ')), el('td', {}, uptime(Date.now() - x.startedAt)), el('td', {}, x.version))),
-    5, 'no host answered the last ping');
+      el('td', {}, Object.entries(x.labels).map(([k, v]) => `${k}=${v}`).join(', ')), el('td', {}, uptime(Date.now() - x.startedAt)), el('td', {}, x.version),
+      el('td', { class: `lat reports ${x.observed ?? ''}` }, x.observed ? REPORTS[x.observed] ?? x.observed : '…'))),
+    6, 'no host answered the last ping');
   }
 }
 
@@ -203,8 +220,8 @@ function renderActors(): void {
       el('td', { class: 'key' }, a.id),
       el('td', {}, claims),
       el('td', { class: 'instances' }, `${a.instances} live / ${a.count} wanted`),
-      el('td', {}, a.lane ? el('span', { class: 'pill' }, a.lane) : '—'),
-      el('td', {}, a.maxInstances ? `≤ ${a.maxInstances} instances, ${memory(a.maxMemoryPages)} memory` : '—'),
+      el('td', { class: 'lane' }, a.reported === false ? el('span', { class: 'note' }, 'not reported') : a.lane ? el('span', { class: 'pill' }, a.lane) : '—'),
+      el('td', { class: 'limits' }, a.reported === false ? el('span', { class: 'note' }, 'not reported') : a.maxInstances ? `≤ ${a.maxInstances} instances, ${memory(a.maxMemoryPages)} memory` : '—'),
       el('td', {}, `rev ${a.revision}${a.version ? ` (v${a.version})` : ''}`),
       el('td', {}, el('div', { class: 'row' }, scale, scaleBtn, stop)));
   }), 8, 'no actors running; start one below');
@@ -233,7 +250,10 @@ function renderLinks(): void {
     return el('tr', { 'data-link': `${l.actor_id}/${l.contract_id}/${l.link_name}`, class: l.status.state },
       el('td', {}, who(l.actor_id)), el('td', {}, who(l.provider_id)), el('td', {}, l.contract_id), el('td', {}, l.link_name),
       el('td', { class: 'values' }, ...values),
-      el('td', { class: 'status' }, el('span', { class: `pill ${l.status.state}` }, l.status.state), l.status.reason ? el('div', { class: `reason${l.status.state === 'pending' ? ' wait' : ''}` }, l.status.reason) : ''),
+      el('td', { class: 'status' }, el('span', { class: `pill ${l.status.state}` }, l.status.state),
+        l.status.reason ? el('div', { class: l.status.state === 'active' ? 'note' : `reason${l.status.state === 'pending' ? ' wait' : ''}` }, l.status.reason) : '',
+        // each host's view, when more than one host reported the link (one host's is the line above)
+        ...(l.hosts && l.hosts.length > 1 ? l.hosts : []).map((x: any) => el('div', { class: 'per-host', 'data-host': x.hostId, title: x.reason ?? '' }, el('span', { class: x.state }, `${x.hostName || short(x.hostId)}: ${x.state}`)))),
       el('td', {}, del));
   }), 7, 'no links; put one below');
 
@@ -255,24 +275,34 @@ function outcomesText(o: Record<string, number>): string {
   return Object.entries(o).map(([k, n]) => `${k} ${n}`).join(', ');
 }
 
+/** The host cell of a traffic row (shown on a lattice dashboard only). */
+function hostCell(row: any): El {
+  return el('td', { class: 'lat', title: row.hostId ?? '' }, row.hostName || short(row.hostId ?? ''));
+}
+
 function renderTraffic(): void {
-  $('#metrics-off').hidden = state?.metrics !== false;
-  fillBody('#operations', traffic.operations.map((o: any) => el('tr', { 'data-op': `${o.actor}/${o.operation}` },
-    el('td', {}, who(o.actor)), el('td', {}, o.operation), el('td', { class: 'count' }, o.count), el('td', {}, o.perSecond.toFixed(1)),
+  $('#metrics-off').hidden = !!state?.lattice || state?.metrics !== false;
+  const gaps = state?.lattice ? traffic.gaps ?? [] : [];
+  $('#traffic-gaps').hidden = gaps.length === 0;
+  $('#traffic-gaps').replaceChildren(...gaps.map((g: any) => el('div', { 'data-host': g.hostId }, `${g.hostName || short(g.hostId)}: `,
+    g.reason === 'metrics-off' ? 'keeps no invocation figures (start it with --metrics or --ui)' : 'not reported (it does not answer the observe extension: not a Stratus host, or away)')));
+  fillBody('#operations', traffic.operations.map((o: any) => el('tr', { 'data-op': `${o.actor}/${o.operation}`, 'data-host': o.hostId },
+    hostCell(o), el('td', {}, who(o.actor)), el('td', {}, o.operation), el('td', { class: 'count' }, o.count), el('td', {}, o.perSecond.toFixed(1)),
     el('td', { class: o.errors ? 'reason' : '', title: outcomesText(o.outcomes) }, o.errors), el('td', {}, o.p50Ms), el('td', {}, o.p99Ms))),
-  7, 'no invocations yet');
-  fillBody('#hostcalls', traffic.hostCalls.map((c: any) => el('tr', {},
-    el('td', {}, who(c.actor)), el('td', {}, c.contract), el('td', {}, c.count), el('td', {}, c.perSecond.toFixed(1)), el('td', { class: c.errors ? 'reason' : '' }, c.errors),
+  8, 'no invocations yet');
+  fillBody('#hostcalls', traffic.hostCalls.map((c: any) => el('tr', { 'data-host': c.hostId },
+    hostCell(c), el('td', {}, who(c.actor)), el('td', {}, c.contract), el('td', {}, c.count), el('td', {}, c.perSecond.toFixed(1)), el('td', { class: c.errors ? 'reason' : '' }, c.errors),
     el('td', {}, outcomesText(c.outcomes)))),
-  6, 'no host calls yet');
+  7, 'no host calls yet');
 }
 
 function renderFailures(): void {
   const list = $('#failures');
   list.replaceChildren(...failures.slice(-50).reverse().map((f: any) => el('li', {},
-    el('div', {}, el('span', { class: 'pill bad' }, f.code || 'failed'), ` ${f.time.slice(11, 19)} `, who(f.source), ' → ', who(f.dest), ` ${f.operation}`, f.ref ? ` (ref ${f.ref})` : ''),
+    el('div', {}, el('span', { class: 'pill bad' }, f.code || 'failed'), ` ${f.time.slice(11, 19)} `, who(f.source), ' → ', who(f.dest), ` ${f.operation}`, f.ref ? ` (ref ${f.ref})` : '',
+      f.hostId ? el('span', { class: 'note', title: f.hostId }, ` on ${f.hostName || short(f.hostId)}`) : ''),
     el('div', { class: 'error-text' }, f.error))));
-  if (!failures.length) list.replaceChildren(el('li', { class: 'note' }, 'none since the dashboard started'));
+  if (!failures.length) list.replaceChildren(el('li', { class: 'note' }, state?.lattice ? 'none the hosts kept or reported since the dashboard started' : 'none since the dashboard started'));
 }
 
 /** The same rule as `stratus logs --actor`: the line names the actor, or a host line mentions its key. */
@@ -284,23 +314,31 @@ function logMatches(r: any, key: string): boolean {
 
 function logLine(r: any): El {
   const subject = r.actor ? `[${r.actor_name ? `${r.actor_name} ` : ''}${short(r.actor)}] ` : r.provider ? `[${r.provider_name ?? ''} ${short(r.provider)}] ` : '';
-  return el('div', { class: r.level }, `${r.time.slice(11, 23)} ${r.level.padEnd(5)} ${subject}${r.msg}`);
+  const on = state?.lattice && r.host ? el('span', { class: 'host', title: r.host }, `${hostName(r.host)} `) : '';
+  return el('div', { class: r.level, 'data-host': r.host }, `${r.time.slice(11, 23)} ${r.level.padEnd(5)} `, on, `${subject}${r.msg}`);
 }
 
 function renderLog(): void {
   const key = $('#log-actor').value;
+  const host = $('#log-host').value;
   const min = LEVELS.indexOf($('#log-level').value);
   const box = $('#log');
   const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
-  box.replaceChildren(...logs.filter((r) => LEVELS.indexOf(r.level) >= min && logMatches(r, key)).slice(-MAX_LOG_LINES).map(logLine));
+  box.replaceChildren(...logs.filter((r) => LEVELS.indexOf(r.level) >= min && logMatches(r, key) && (!host || r.host === host)).slice(-MAX_LOG_LINES).map(logLine));
   if (atEnd) box.scrollTop = box.scrollHeight;
 }
 
 function renderLogActors(): void {
   const sel = $('#log-actor');
   const v = sel.value;
-  sel.replaceChildren(el('option', { value: '' }, 'every actor'), ...state.actors.map((a: any) => el('option', { value: a.id }, a.name)));
+  // an actor that runs on several hosts is one choice (the filter is by key)
+  const actors = state.actors.filter((a: any, i: number) => state.actors.findIndex((b: any) => b.id === a.id) === i);
+  sel.replaceChildren(el('option', { value: '' }, 'every actor'), ...actors.map((a: any) => el('option', { value: a.id }, a.name)));
   if (v) sel.value = v;
+  const hs = $('#log-host');
+  const h = hs.value;
+  hs.replaceChildren(el('option', { value: '' }, 'every host'), ...(state.latticeHosts ?? []).map((x: any) => el('option', { value: x.id }, x.friendlyName || short(x.id))));
+  if (h) hs.value = h;
 }
 
 function renderState(): void {

@@ -13,6 +13,7 @@ export const PAGE_HTML = `<!doctype html>
 <header>
   <h1>Stratus</h1>
   <span id="host-title"></span>
+  <span id="nats" class="pill" hidden></span>
   <span id="conn" class="pill off">not connected</span>
 </header>
 <section id="login" class="card" hidden>
@@ -27,7 +28,7 @@ export const PAGE_HTML = `<!doctype html>
   <div id="message" role="status" hidden></div>
   <section class="card" id="host-card"><h2>Host</h2><dl id="host"></dl>
     <div id="lattice" hidden><h3>Hosts of the lattice</h3>
-      <table id="hosts"><thead><tr><th>Name</th><th>Id</th><th>Labels</th><th>Uptime</th><th>Version</th></tr></thead><tbody></tbody></table></div>
+      <table id="hosts"><thead><tr><th>Name</th><th>Id</th><th>Labels</th><th>Uptime</th><th>Version</th><th class="lat">Reports</th></tr></thead><tbody></tbody></table></div>
   </section>
   <section class="card"><h2>Actors</h2>
     <table id="actors"><thead><tr><th>Name</th><th>Key</th><th>Claims</th><th>Instances</th><th>Lane</th><th>Limits</th><th>Revision</th><th></th></tr></thead><tbody></tbody></table>
@@ -58,13 +59,15 @@ export const PAGE_HTML = `<!doctype html>
   </section>
   <section class="card"><h2>Invocations</h2>
     <p id="metrics-off" class="note" hidden>This host keeps no invocation figures: start it with <code>stratus up --ui</code> or <code>--metrics</code>. Failures are shown below either way.</p>
-    <table id="operations"><thead><tr><th>Actor</th><th>Operation</th><th>Calls</th><th>Rate /s</th><th>Errors</th><th>p50 ms</th><th>p99 ms</th></tr></thead><tbody></tbody></table>
+    <p id="traffic-gaps" class="note" hidden></p>
+    <table id="operations"><thead><tr><th class="lat">Host</th><th>Actor</th><th>Operation</th><th>Calls</th><th>Rate /s</th><th>Errors</th><th>p50 ms</th><th>p99 ms</th></tr></thead><tbody></tbody></table>
     <h3>Who calls whom</h3>
-    <table id="hostcalls"><thead><tr><th>Caller</th><th>→ Contract</th><th>Calls</th><th>Rate /s</th><th>Errors</th><th>Outcomes</th></tr></thead><tbody></tbody></table>
+    <table id="hostcalls"><thead><tr><th class="lat">Host</th><th>Caller</th><th>→ Contract</th><th>Calls</th><th>Rate /s</th><th>Errors</th><th>Outcomes</th></tr></thead><tbody></tbody></table>
   </section>
   <section class="card"><h2>Failed invocations</h2><ol id="failures" reversed></ol></section>
   <section class="card" id="log-card"><h2>Log</h2>
     <div class="row">
+      <label class="lat">host <select id="log-host"><option value="">every host</option></select></label>
       <label>actor <select id="log-actor"><option value="">every actor</option></select></label>
       <label>level <select id="log-level"><option>trace</option><option>debug</option><option selected>info</option><option>warn</option><option>error</option></select></label>
     </div>

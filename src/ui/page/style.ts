@@ -44,4 +44,8 @@ dd { margin:0; word-break:break-all; }
 #log { background:#0f1720; color:#d6dee8; padding:.6rem; border-radius:4px; max-height:24rem; overflow:auto; margin:.5rem 0 0; white-space:pre-wrap; }
 #log .warn { color:#f2cc60; } #log .error { color:#ff8182; } #log .debug, #log .trace { color:#8b98a7; }
 .note { color:var(--muted); }
+body:not(.lattice) .lat { display:none; }
+.per-host { font-size:.75rem; color:var(--muted); margin-top:.2rem; }
+.per-host .failed { color:var(--bad); }
+#log .host { color:#8fb8e0; }
 `;
