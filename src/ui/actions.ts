@@ -7,7 +7,8 @@ import type { HostController } from '../control/controller.js';
 
 type Body = Record<string, unknown>;
 
-function text(b: Body, key: string, what: string, fallback?: string): string {
+/** A text field of an action's body, trimmed; missing or empty gives `fallback` or a BAD_REQUEST naming `what`. */
+export function bodyText(b: Body, key: string, what: string, fallback?: string): string {
   const v = b[key];
   if (v === undefined || v === null || v === '') {
     if (fallback !== undefined) return fallback;
@@ -44,21 +45,21 @@ export function parseValues(v: unknown): Record<string, string> {
 export type ActionName = 'start-actor' | 'stop-actor' | 'scale-actor' | 'start-provider' | 'stop-provider' | 'put-link' | 'delete-link';
 
 export const ACTIONS: Record<ActionName, (c: HostController, b: Body) => Promise<unknown>> = {
-  'start-actor': (c, b) => c.startActorFile(text(b, 'ref', 'the actor (a .wasm file path or an OCI reference)'), parseCount(b.count ?? 1, 'count')),
-  'stop-actor': async (c, b) => { await c.stopActor(text(b, 'id', 'the actor id')); return { stopped: true }; },
-  'scale-actor': (c, b) => c.scaleActor(text(b, 'id', 'the actor id'), parseCount(b.count, 'count')),
-  'start-provider': (c, b) => c.startProvider(text(b, 'name', 'the provider'), text(b, 'link_name', 'the link name', 'default')),
-  'stop-provider': (c, b) => c.stopProvider(text(b, 'id', 'the provider id'), text(b, 'link_name', 'the link name', 'default')),
+  'start-actor': (c, b) => c.startActorFile(bodyText(b, 'ref', 'the actor (a .wasm file path or an OCI reference)'), parseCount(b.count ?? 1, 'count')),
+  'stop-actor': async (c, b) => { await c.stopActor(bodyText(b, 'id', 'the actor id')); return { stopped: true }; },
+  'scale-actor': (c, b) => c.scaleActor(bodyText(b, 'id', 'the actor id'), parseCount(b.count, 'count')),
+  'start-provider': (c, b) => c.startProvider(bodyText(b, 'name', 'the provider'), bodyText(b, 'link_name', 'the link name', 'default')),
+  'stop-provider': (c, b) => c.stopProvider(bodyText(b, 'id', 'the provider id'), bodyText(b, 'link_name', 'the link name', 'default')),
   'put-link': async (c, b) => {
     const r = await c.putLink({
-      actor_id: text(b, 'actor_id', 'the actor'), provider_id: text(b, 'provider_id', 'the provider'),
-      contract_id: text(b, 'contract_id', 'the contract id'), link_name: text(b, 'link_name', 'the link name', 'default'),
+      actor_id: bodyText(b, 'actor_id', 'the actor'), provider_id: bodyText(b, 'provider_id', 'the provider'),
+      contract_id: bodyText(b, 'contract_id', 'the contract id'), link_name: bodyText(b, 'link_name', 'the link name', 'default'),
       values: parseValues(b.values),
     });
     return { ...r.link, status: r.status, warnings: r.warnings };
   },
   'delete-link': async (c, b) => {
-    await c.deleteLink(text(b, 'actor_id', 'the actor'), text(b, 'contract_id', 'the contract id'), text(b, 'link_name', 'the link name', 'default'));
+    await c.deleteLink(bodyText(b, 'actor_id', 'the actor'), bodyText(b, 'contract_id', 'the contract id'), bodyText(b, 'link_name', 'the link name', 'default'));
     return { deleted: true };
   },
 };

@@ -13,7 +13,7 @@ import type { LatticeCtlClient } from '../lattice/control/client.js';
 import { eventName, type CloudEvent } from '../lattice/control/cloud-event.js';
 import { fileRef } from '../lattice/control/references.js';
 import type { ProviderSource } from '../providers/source.js';
-import { parseCount, parseValues } from './actions.js';
+import { bodyText, parseCount, parseValues } from './actions.js';
 import { observedActor, observedLink, observedProvider } from './lattice-observe.js';
 import { LatticePoller } from './lattice-poller.js';
 import { latticeHostRows, type ActorRow, type LatticeHostRow, type ProviderRow, type Snapshot } from './snapshot.js';
@@ -44,16 +44,6 @@ export interface LatticeSourceOptions {
 }
 
 type Inventory = { host_id: string; actors?: any[]; providers?: any[] };
-
-function text(b: ActionBody, key: string, what: string, fallback?: string): string {
-  const v = b[key];
-  if (v === undefined || v === null || v === '') {
-    if (fallback !== undefined) return fallback;
-    throw new StratusError('BAD_REQUEST', `${what} is missing`, `fill in ${what}`);
-  }
-  if (typeof v !== 'string') throw new StratusError('BAD_REQUEST', `${what} must be text`);
-  return v.trim();
-}
 
 /** A path on this machine becomes a file:// reference (the host needs WASMCLOUD_ALLOW_FILE_LOAD=true), as `stratus ctl` does. */
 function actorRef(ref: string): string {
@@ -109,20 +99,20 @@ export function latticeSource(o: LatticeSourceOptions): DashboardSource {
 
   const actions: Record<string, (b: ActionBody) => Promise<unknown>> = {
     'start-actor': async (b) => {
-      const ref = actorRef(text(b, 'ref', 'the actor (a .wasm file path or an OCI reference)'));
+      const ref = actorRef(bodyText(b, 'ref', 'the actor (a .wasm file path or an OCI reference)'));
       const count = parseCount(b.count ?? 1, 'count');
       const host = typeof b.host_id === 'string' && b.host_id ? b.host_id : auctionWinner(await c.auctionActor(ref, {}), `actor ${ref}`);
       await c.hostCommand(host, 'la', { actor_ref: ref, count });
       return { accepted: true, host_id: host, actor_ref: ref, count };
     },
     'stop-actor': async (b) => {
-      const id = text(b, 'id', 'the actor id');
+      const id = bodyText(b, 'id', 'the actor id');
       const on = await hostsFor(b, (inv) => (inv.actors ?? []).some((a) => a.id === id), `actor ${id}`);
       for (const h of on) await c.hostCommand(h, 'sa', { actor_ref: id, count: 0 });
       return { stopped: true, host_ids: on };
     },
     'scale-actor': async (b) => {
-      const id = text(b, 'id', 'the actor id');
+      const id = bodyText(b, 'id', 'the actor id');
       const count = parseCount(b.count, 'count');
       const on = await hostsFor(b, (inv) => (inv.actors ?? []).some((a) => a.id === id), `actor ${id}`);
       if (on.length > 1) throw new StratusError('BAD_REQUEST', `actor ${id} runs on ${on.length} hosts; scale it on one (its row names the host)`);
@@ -130,15 +120,15 @@ export function latticeSource(o: LatticeSourceOptions): DashboardSource {
       return { accepted: true, host_id: on[0], id, count };
     },
     'start-provider': async (b) => {
-      const ref = text(b, 'name', 'the provider');
-      const linkName = text(b, 'link_name', 'the link name', 'default');
+      const ref = bodyText(b, 'name', 'the provider');
+      const linkName = bodyText(b, 'link_name', 'the link name', 'default');
       const host = typeof b.host_id === 'string' && b.host_id ? b.host_id : auctionWinner(await c.auctionProvider(ref, linkName, {}), `provider ${ref} (link name "${linkName}")`);
       await c.hostCommand(host, 'lp', { provider_ref: ref, link_name: linkName });
       return { accepted: true, host_id: host, provider_ref: ref, link_name: linkName };
     },
     'stop-provider': async (b) => {
-      const id = text(b, 'id', 'the provider id');
-      const linkName = text(b, 'link_name', 'the link name', 'default');
+      const id = bodyText(b, 'id', 'the provider id');
+      const linkName = bodyText(b, 'link_name', 'the link name', 'default');
       const contract = typeof b.contract_id === 'string' ? b.contract_id : '';
       const on = await hostsFor(b, (inv) => (inv.providers ?? []).some((p) => p.id === id && p.link_name === linkName), `provider ${id} (link name "${linkName}")`);
       for (const h of on) await c.hostCommand(h, 'sp', { provider_ref: id, link_name: linkName, contract_id: contract });
@@ -146,8 +136,8 @@ export function latticeSource(o: LatticeSourceOptions): DashboardSource {
     },
     'put-link': async (b) => {
       const l = {
-        actor_id: text(b, 'actor_id', 'the actor'), provider_id: text(b, 'provider_id', 'the provider'),
-        contract_id: text(b, 'contract_id', 'the contract id'), link_name: text(b, 'link_name', 'the link name', 'default'),
+        actor_id: bodyText(b, 'actor_id', 'the actor'), provider_id: bodyText(b, 'provider_id', 'the provider'),
+        contract_id: bodyText(b, 'contract_id', 'the contract id'), link_name: bodyText(b, 'link_name', 'the link name', 'default'),
         values: parseValues(b.values),
       };
       await c.linkPut(l);
@@ -155,7 +145,7 @@ export function latticeSource(o: LatticeSourceOptions): DashboardSource {
       return { ...l, status: { state: 'stored', reason: 'in the lattice; each host with the provider delivers it' }, warnings: [] };
     },
     'delete-link': async (b) => {
-      await c.linkDel(text(b, 'actor_id', 'the actor'), text(b, 'contract_id', 'the contract id'), text(b, 'link_name', 'the link name', 'default'));
+      await c.linkDel(bodyText(b, 'actor_id', 'the actor'), bodyText(b, 'contract_id', 'the contract id'), bodyText(b, 'link_name', 'the link name', 'default'));
       return { deleted: true };
     },
   };
