@@ -15,11 +15,14 @@ const program = new Command('stratus')
     process.exit(exitCodeFor(err));
   });
 
-for (const mod of await commandModules(process.argv[2])) mod.register(program);
-
-try {
+// No top-level await: the bundled CLI (scripts/bundle-cli.mjs) is CommonJS, which has none.
+async function main(): Promise<void> {
+  for (const mod of await commandModules(process.argv[2])) mod.register(program);
   await program.parseAsync(process.argv);
-} catch (e) {
-  // Actions report their own errors; this catches one that escaped, with the same rule.
-  fail('text', e);
 }
+
+main().catch((e: unknown) => {
+  // Actions report their own errors; this catches one that escaped (or a command module that
+  // failed to load), with the same rule.
+  fail('text', e);
+});

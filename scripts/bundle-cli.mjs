@@ -1,0 +1,106 @@
+// Bundles the `stratus` CLI for cold start (docs/coldstart.md, "The bundled CLI"): tsc's output
+// for src/cli/main.ts and everything it imports, plus the pure-JS packages on the start path, into
+// dist/cli/ (ESM, code splitting: main.js, and a chunk per lazily imported command module). Node's
+// per-file module loading (resolve, stat, read, link) was ~200 ms of a ~650 ms profiled `stratus up`.
+// bin/stratus.js runs dist/cli/main.js when it is newer than tsc's dist/src/cli/main.js, else tsc's.
+//
+// Runs after tsc in `npm run build`:  node scripts/bundle-cli.mjs [--no-splitting] [--bundle-packages none|start|all] [--outdir dist/cli]
+// (the flags are for measuring; the defaults are what docs/coldstart.md measured fastest).
+//
+// What keeps the bundle sound:
+//  - It bundles tsc's JavaScript (dist/src), not the TypeScript, so it runs the same code a
+//    tsc-only build runs.
+//  - `import.meta.url` in each bundled module is replaced by the URL of that module's own file in
+//    dist/src (relative to the bundle, so the tree can move). Every path made from it still points
+//    where it did: the worker-thread entries (actor worker lane, preparation worker, the dev
+//    builder's child), the UI page, the package root (templates, SDK, interfaces, schemas,
+//    examples). Those entries run from dist/src as their own module graphs.
+//  - Packages with native addons, or loaded only by workers, or large and rarely used, stay
+//    external and load from node_modules as before (EXTERNAL below).
+//  - Bundled CommonJS packages call `require` for Node's built-ins; an ESM file has none, so
+//    each output file gets one from createRequire (the banner).
+import { build } from 'esbuild';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = resolve(root, 'dist/src/cli/main.js');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : dflt);
+// another directory only to measure variants side by side; it must be a sibling of dist/src's parent level (dist/<name>)
+const outdir = resolve(root, opt('outdir', 'dist/cli'));
+const format = opt('format', 'cjs');
+const splitting = format === 'esm' && !args.includes('--no-splitting');
+const bundlePackages = opt('bundle-packages', 'start');
+
+// The pure-JS packages a `stratus up` or `stratus call` loads before its first answer: yaml is ~80
+// CommonJS files, commander ~8.
+const START_PACKAGES = ['yaml', 'commander'];
+// Never bundled: native addons (lmdb, msgpackr-extract and msgpackr, which lmdb loads itself — a
+// bundled copy would be a second one), compilers and tools loaded by workers or one command
+// (binaryen, assemblyscript, wabt), and playwright-core (the UI tests' browser driver).
+const EXTERNAL = ['lmdb', 'msgpackr', 'msgpackr-extract', 'binaryen', 'assemblyscript', 'wabt', 'playwright-core'];
+
+if (!existsSync(entry)) {
+  console.error(`bundle-cli: ${entry} does not exist; run \`npx tsc -p tsconfig.json\` first (\`npm run build\` runs both)`);
+  process.exit(1);
+}
+
+/** Replaces `import.meta.url` in each dist/src module by its own file's URL, relative to the bundle. */
+const ownFileUrl = {
+  name: 'own-file-url',
+  setup(b) {
+    const distSrc = resolve(root, 'dist/src') + '/';
+    b.onLoad({ filter: /\.js$/ }, async (a) => {
+      if (!a.path.startsWith(distSrc)) return undefined;
+      const text = await readFile(a.path, 'utf8');
+      if (!text.includes('import.meta.')) return { contents: text, loader: 'js' };
+      // every output file (main.js and the chunks) is in outdir, so this relative path holds for all
+      const rel = relative(outdir, a.path).split('\\').join('/');
+      const own = format === 'esm'
+        ? `const __ownFileUrl = new URL(${JSON.stringify(rel)}, import.meta.url).href;\n`
+        : `const __ownFileUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(rel)})).href;\n`
+          // import.meta.resolve (asyncify's fresh binaryen instance) from the module's own file
+          + `const __ownResolve = (s) => require('node:url').pathToFileURL(require('node:module').createRequire(__ownFileUrl).resolve(s)).href;\n`;
+      const contents = own + text.replaceAll('import.meta.url', '__ownFileUrl').replaceAll('import.meta.resolve(', '__ownResolve(');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/** Which bare specifiers stay imports from node_modules. */
+const externals = {
+  name: 'externals',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (a) => {
+      if (a.path.startsWith('node:')) return { path: a.path, external: true };
+      const name = a.path.startsWith('@') ? a.path.split('/').slice(0, 2).join('/') : a.path.split('/')[0];
+      const bundled = bundlePackages === 'all' ? !EXTERNAL.includes(name)
+        : bundlePackages === 'start' ? START_PACKAGES.includes(name) : false;
+      return bundled ? undefined : { path: a.path, external: true };
+    });
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { main: entry },
+  outdir,
+  outExtension: { '.js': format === 'cjs' ? '.cjs' : '.js' },
+  bundle: true,
+  splitting,
+  format,
+  platform: 'node',
+  target: 'node20',
+  chunkNames: '[name]-[hash]',
+  banner: format === 'cjs' ? {} : { js: "import { createRequire as __bundleCreateRequire } from 'node:module';\nconst require = __bundleCreateRequire(import.meta.url);" },
+  plugins: [ownFileUrl, externals],
+  metafile: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+const outputs = Object.entries(result.metafile.outputs);
+const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
+console.log(`bundle-cli: ${Object.keys(result.metafile.inputs).length} modules -> ${outputs.length} files in ${relative(root, outdir)}/ (${(bytes / 1024).toFixed(0)} KiB; ${format}, splitting ${splitting ? 'on' : 'off'}, packages bundled: ${bundlePackages})`);
