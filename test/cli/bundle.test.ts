@@ -1,0 +1,103 @@
+// tier: full — runs the stratus CLI as processes
+// The bundled CLI (scripts/bundle-cli.mjs, docs/coldstart.md): `npm run build` makes
+// dist/cli/main.cjs, bin/stratus.js runs it, and real commands work through it — including one
+// that starts an actor worker thread, whose entry the bundle finds in dist/src by its own URL.
+// bin/stratus.js's choice (bundle or tsc's output) is checked on stub trees.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signActorModule } from '../../src/claims/sign.js';
+import { fixture } from '../support/wat.js';
+
+const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
+const BUNDLE = join(REPO, 'dist/cli/main.cjs');
+const TSC_MAIN = join(REPO, 'dist/src/cli/main.js');
+
+// Loaded before bin/stratus.js: at exit, prints which CommonJS files the process loaded, so a test
+// can tell the bundle ran (dist/cli/main.cjs loaded, commander not loaded from node_modules).
+const RECORDER = `process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));`;
+
+function stratus(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string; loaded: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-bundle-rec-'));
+  const recorder = join(dir, 'recorder.cjs');
+  writeFileSync(recorder, RECORDER);
+  try {
+    const r = spawnSync(process.execPath, ['--require', recorder, join(REPO, 'bin/stratus.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const m = /\nLOADED (.*)\n$/.exec(r.stderr);
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.replace(/\nLOADED .*\n$/, ''), loaded: m ? JSON.parse(m[1]!) as string[] : [] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function assertRanTheBundle(loaded: string[]): void {
+  assert.ok(loaded.includes(BUNDLE), `bin/stratus.js did not load ${BUNDLE}; loaded: ${loaded.join(', ')}`);
+  assert.ok(!loaded.some((f) => f.includes('/node_modules/commander/')), 'commander was loaded from node_modules: the bundle was not used (it has commander inside)');
+}
+
+test('the build made the bundle, and it is not older than tsc\'s output (else bin/stratus.js would not use it)', () => {
+  const bundle = statSync(BUNDLE, { throwIfNoEntry: false });
+  assert.ok(bundle, `${BUNDLE} is missing: run \`npm run build\` (tsc, then scripts/bundle-cli.mjs), not only tsc`);
+  assert.ok(bundle.mtimeMs >= statSync(TSC_MAIN).mtimeMs, `${BUNDLE} is older than ${TSC_MAIN}: run \`npm run build\``);
+});
+
+test('--version and --help run through the bundle', () => {
+  const v = stratus(['--version']);
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(v.stdout.trim(), '0.1.0');
+  assertRanTheBundle(v.loaded);
+  const h = stratus(['--help']);
+  assert.equal(h.code, 0, h.stderr);
+  // help loads every command module: all of them are in the bundle
+  for (const word of ['keys', 'claims', 'inspect', 'call', 'new', 'build', 'up', 'down', 'ctl', 'app', 'push', 'pull', 'logs', 'dev', 'ui', 'par']) {
+    assert.match(h.stdout, new RegExp(`\\n  ${word}\\b`), `stratus --help does not list ${word}`);
+  }
+  assertRanTheBundle(h.loaded);
+});
+
+test('inspect, and call with an empty code cache (the actor runs on a worker thread) run through the bundle', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-bundle-'));
+  try {
+    const wasm = join(dir, 'echo.wasm');
+    writeFileSync(wasm, signActorModule(await fixture('echo'), { name: 'echo' }));
+    const env = { STRATUS_HOME: join(dir, 'home'), STRATUS_CACHE_DIR: join(dir, 'cache'), STRATUS_CACHE_KEY_HOME: join(dir, 'key') };
+    const i = stratus(['inspect', wasm, '-o', 'json'], env);
+    assert.equal(i.code, 0, i.stderr);
+    assert.equal((JSON.parse(i.stdout) as { portable: boolean }).portable, true);
+    assertRanTheBundle(i.loaded);
+    const c = stratus(['call', wasm, 'Echo.Say', '--data', '"hello"', '-o', 'json'], env);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal((JSON.parse(c.stdout) as { reply: string }).reply, 'hello');
+    assertRanTheBundle(c.loaded);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bin/stratus.js runs the bundle only when it exists and is not older than tsc\'s output', () => {
+  const root = mkdtempSync(join(tmpdir(), 'stratus-bin-choice-'));
+  try {
+    mkdirSync(join(root, 'bin'));
+    mkdirSync(join(root, 'dist/src/cli'), { recursive: true });
+    mkdirSync(join(root, 'dist/cli'));
+    copyFileSync(join(REPO, 'bin/stratus.js'), join(root, 'bin/stratus.js'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    writeFileSync(join(root, 'dist/src/cli/main.js'), "process.stdout.write('tsc');");
+    const run = () => spawnSync(process.execPath, [join(root, 'bin/stratus.js')], { encoding: 'utf8' }).stdout;
+    assert.equal(run(), 'tsc', 'no bundle: tsc\'s output');
+    const bundle = join(root, 'dist/cli/main.cjs');
+    writeFileSync(bundle, "process.stdout.write('bundle');");
+    const t = Date.now() / 1000;
+    utimesSync(join(root, 'dist/src/cli/main.js'), t - 10, t - 10);
+    utimesSync(bundle, t, t);
+    assert.equal(run(), 'bundle', 'a bundle newer than tsc\'s output');
+    utimesSync(bundle, t - 20, t - 20);
+    assert.equal(run(), 'tsc', 'a bundle older than tsc\'s output (a tsc-only build since): tsc\'s output');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
