@@ -1,24 +1,27 @@
 // tier: full — runs the stratus CLI as processes
 // The bundled CLI (scripts/bundle-cli.mjs, docs/coldstart.md): `npm run build` makes
-// dist/cli/main.cjs, bin/stratus.js runs it, and real commands work through it — including one
-// that starts an actor worker thread, whose entry the bundle finds in dist/src by its own URL.
-// bin/stratus.js's choice (bundle or tsc's output) is checked on stub trees.
+// dist/cli/main.cjs and a file per command module, bin/stratus.js runs the command's file, and real
+// commands work through it — including one that starts an actor worker thread, whose entry the
+// bundle finds in dist/src by its own URL. bin/stratus.js's choice (which file, or tsc's output)
+// is also checked on stub trees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signActorModule } from '../../src/claims/sign.js';
+import { COMMAND_OWNERS } from '../../src/cli/commands.js';
 import { fixture } from '../support/wat.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
-const BUNDLE = join(REPO, 'dist/cli/main.cjs');
+const BUNDLE_DIR = join(REPO, 'dist/cli');
+const BUNDLE = join(BUNDLE_DIR, 'main.cjs');
 const TSC_MAIN = join(REPO, 'dist/src/cli/main.js');
 
 // Loaded before bin/stratus.js: at exit, prints which CommonJS files the process loaded, so a test
-// can tell the bundle ran (dist/cli/main.cjs loaded, commander not loaded from node_modules).
+// can tell which bundle file ran (and that commander did not load from node_modules).
 const RECORDER = `process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));`;
 
 function stratus(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string; loaded: string[] } {
@@ -34,8 +37,10 @@ function stratus(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; s
   }
 }
 
-function assertRanTheBundle(loaded: string[]): void {
-  assert.ok(loaded.includes(BUNDLE), `bin/stratus.js did not load ${BUNDLE}; loaded: ${loaded.join(', ')}`);
+function assertRanTheBundle(loaded: string[], file: string): void {
+  const path = join(BUNDLE_DIR, file);
+  assert.ok(loaded.includes(path), `bin/stratus.js did not load ${path}; loaded: ${loaded.join(', ')}`);
+  assert.equal(loaded.filter((f) => f.startsWith(BUNDLE_DIR + '/')).length, 1, `more than one bundle file loaded: ${loaded.join(', ')}`);
   assert.ok(!loaded.some((f) => f.includes('/node_modules/commander/')), 'commander was loaded from node_modules: the bundle was not used (it has commander inside)');
 }
 
@@ -43,20 +48,28 @@ test('the build made the bundle, and it is not older than tsc\'s output (else bi
   const bundle = statSync(BUNDLE, { throwIfNoEntry: false });
   assert.ok(bundle, `${BUNDLE} is missing: run \`npm run build\` (tsc, then scripts/bundle-cli.mjs), not only tsc`);
   assert.ok(bundle.mtimeMs >= statSync(TSC_MAIN).mtimeMs, `${BUNDLE} is older than ${TSC_MAIN}: run \`npm run build\``);
+  // every top-level command has its own file, and they are as new as main.cjs
+  const owners = JSON.parse(readFileSync(join(BUNDLE_DIR, 'commands.json'), 'utf8')) as Record<string, string>;
+  assert.deepEqual(Object.keys(owners).sort(), Object.keys(COMMAND_OWNERS).sort());
+  for (const [word, file] of Object.entries(owners)) {
+    const f = statSync(join(BUNDLE_DIR, file), { throwIfNoEntry: false });
+    assert.ok(f && f.mtimeMs >= statSync(TSC_MAIN).mtimeMs, `the bundle file of \`stratus ${word}\`, ${file}, is missing or older than ${TSC_MAIN}`);
+  }
+  assert.equal(owners.up, owners.down, 'up and down come from one module');
 });
 
 test('--version and --help run through the bundle', () => {
   const v = stratus(['--version']);
   assert.equal(v.code, 0, v.stderr);
   assert.equal(v.stdout.trim(), '0.1.0');
-  assertRanTheBundle(v.loaded);
+  assertRanTheBundle(v.loaded, 'main.cjs');
   const h = stratus(['--help']);
   assert.equal(h.code, 0, h.stderr);
   // help loads every command module: all of them are in the bundle
   for (const word of ['keys', 'claims', 'inspect', 'call', 'new', 'build', 'up', 'down', 'ctl', 'app', 'push', 'pull', 'logs', 'dev', 'ui', 'par']) {
     assert.match(h.stdout, new RegExp(`\\n  ${word}\\b`), `stratus --help does not list ${word}`);
   }
-  assertRanTheBundle(h.loaded);
+  assertRanTheBundle(h.loaded, 'main.cjs');
 });
 
 test('inspect, and call with an empty code cache (the actor runs on a worker thread) run through the bundle', async () => {
@@ -68,11 +81,16 @@ test('inspect, and call with an empty code cache (the actor runs on a worker thr
     const i = stratus(['inspect', wasm, '-o', 'json'], env);
     assert.equal(i.code, 0, i.stderr);
     assert.equal((JSON.parse(i.stdout) as { portable: boolean }).portable, true);
-    assertRanTheBundle(i.loaded);
+    assertRanTheBundle(i.loaded, 'command-inspect.cjs');
     const c = stratus(['call', wasm, 'Echo.Say', '--data', '"hello"', '-o', 'json'], env);
     assert.equal(c.code, 0, c.stderr);
     assert.equal((JSON.parse(c.stdout) as { reply: string }).reply, 'hello');
-    assertRanTheBundle(c.loaded);
+    assertRanTheBundle(c.loaded, 'command-call.cjs');
+    // a command's own --help comes from its file too
+    const ch = stratus(['call', '--help']);
+    assert.equal(ch.code, 0, ch.stderr);
+    assert.match(ch.stdout, /Usage: stratus call/);
+    assertRanTheBundle(ch.loaded, 'command-call.cjs');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -87,7 +105,7 @@ test('bin/stratus.js runs the bundle only when it exists and is not older than t
     copyFileSync(join(REPO, 'bin/stratus.js'), join(root, 'bin/stratus.js'));
     writeFileSync(join(root, 'package.json'), '{"type":"module"}');
     writeFileSync(join(root, 'dist/src/cli/main.js'), "process.stdout.write('tsc');");
-    const run = () => spawnSync(process.execPath, [join(root, 'bin/stratus.js')], { encoding: 'utf8' }).stdout;
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/stratus.js'), ...args], { encoding: 'utf8' }).stdout;
     assert.equal(run(), 'tsc', 'no bundle: tsc\'s output');
     const bundle = join(root, 'dist/cli/main.cjs');
     writeFileSync(bundle, "process.stdout.write('bundle');");
@@ -97,6 +115,14 @@ test('bin/stratus.js runs the bundle only when it exists and is not older than t
     assert.equal(run(), 'bundle', 'a bundle newer than tsc\'s output');
     utimesSync(bundle, t - 20, t - 20);
     assert.equal(run(), 'tsc', 'a bundle older than tsc\'s output (a tsc-only build since): tsc\'s output');
+    utimesSync(bundle, t, t);
+    writeFileSync(join(root, 'dist/cli/commands.json'), '{"call":"command-call.cjs"}');
+    writeFileSync(join(root, 'dist/cli/command-call.cjs'), "process.stdout.write('call bundle');");
+    assert.equal(run('call'), 'call bundle', 'a command with its own file');
+    assert.equal(run('inspect'), 'bundle', 'a command without one: main.cjs');
+    assert.equal(run('toString'), 'bundle', 'not an own property of the table: main.cjs');
+    utimesSync(join(root, 'dist/cli/command-call.cjs'), t - 20, t - 20);
+    assert.equal(run('call'), 'tsc', 'a stale command file: tsc\'s output');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
