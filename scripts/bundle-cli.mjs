@@ -1,24 +1,36 @@
-// Bundles the `stratus` CLI for cold start (docs/coldstart.md, "The bundled CLI"): tsc's output
-// for src/cli/main.ts and everything it imports, plus the pure-JS packages on the start path, into
-// dist/cli/ (ESM, code splitting: main.js, and a chunk per lazily imported command module). Node's
-// per-file module loading (resolve, stat, read, link) was ~200 ms of a ~650 ms profiled `stratus up`.
-// bin/stratus.js runs dist/cli/main.js when it is newer than tsc's dist/src/cli/main.js, else tsc's.
+// Bundles the `stratus` CLI for cold start (docs/coldstart.md, "Third pass: the bundled CLI"):
+// tsc's output for src/cli/main.ts and everything it imports, plus yaml and commander, into
+// dist/cli/main.cjs (one CommonJS file), and the same for each command module alone into
+// dist/cli/command-<module>.cjs, with dist/cli/commands.json saying which file runs which command.
+// Node's per-file module loading (resolve, stat, read, link) was ~200 ms of a ~650 ms profiled
+// `stratus up`; a warm `up` loaded ~160 of our files, now one. bin/stratus.js runs the command's
+// file when it is not older than tsc's dist/src/cli/main.js, else tsc's output.
 //
-// Runs after tsc in `npm run build`:  node scripts/bundle-cli.mjs [--no-splitting] [--bundle-packages none|start|all] [--outdir dist/cli]
-// (the flags are for measuring; the defaults are what docs/coldstart.md measured fastest).
+// Runs after tsc in `npm run build`:
+//   node scripts/bundle-cli.mjs [--format cjs|esm] [--no-splitting] [--no-per-command]
+//                               [--bundle-packages none|start|all] [--outdir dist/cli]
+// The flags are for measuring the variants; the defaults won (docs/coldstart.md, 15 interleaved
+// rounds, load 4-7: warm `up` to the first 200 — tsc output 662 ms, ESM with splitting (69 chunk
+// files loaded) 646 ms, one CommonJS file 525 ms; one ESM file without splitting loses the lazy
+// loading: its imports of external packages are hoisted, so every package loads (`call` ~420 ms
+// against ~205 split). Bundling every pure-JS package (3 MiB) or none changed nothing measurable.
 //
 // What keeps the bundle sound:
 //  - It bundles tsc's JavaScript (dist/src), not the TypeScript, so it runs the same code a
 //    tsc-only build runs.
 //  - `import.meta.url` in each bundled module is replaced by the URL of that module's own file in
-//    dist/src (relative to the bundle, so the tree can move). Every path made from it still points
-//    where it did: the worker-thread entries (actor worker lane, preparation worker, the dev
-//    builder's child), the UI page, the package root (templates, SDK, interfaces, schemas,
-//    examples). Those entries run from dist/src as their own module graphs.
-//  - Packages with native addons, or loaded only by workers, or large and rarely used, stay
-//    external and load from node_modules as before (EXTERNAL below).
-//  - Bundled CommonJS packages call `require` for Node's built-ins; an ESM file has none, so
-//    each output file gets one from createRequire (the banner).
+//    dist/src (relative to the bundle, so the tree can move; `import.meta.resolve` likewise).
+//    Every path made from it still points where it did: the worker-thread entries (actor worker
+//    lane, preparation worker, the dev builder's child), the UI page, the package root
+//    (templates, SDK, interfaces, schemas, examples). Those entries run from dist/src as their
+//    own module graphs, as before.
+//  - Packages with native addons, loaded only by workers or one command, stay external and load
+//    from node_modules as before (EXTERNAL below); so do all others but yaml and commander. In
+//    CommonJS output an external import inside a lazily imported module becomes a `require`
+//    inside that module's lazy initializer, so it still loads only when that module does.
+//  - No top-level await anywhere in the CLI's graph (CommonJS has none; esbuild refuses it).
+//  - With --format esm, bundled CommonJS packages call `require` for Node's built-ins; an ESM
+//    file has none, so each output file gets one from createRequire (the banner).
 import { build } from 'esbuild';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
@@ -29,7 +41,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = resolve(root, 'dist/src/cli/main.js');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : dflt);
-// another directory only to measure variants side by side; it must be a sibling of dist/src's parent level (dist/<name>)
+// another directory only to measure variants side by side (the paths into dist/src are made relative to it)
 const outdir = resolve(root, opt('outdir', 'dist/cli'));
 const format = opt('format', 'cjs');
 const splitting = format === 'esm' && !args.includes('--no-splitting');
