@@ -55,6 +55,14 @@ const START_PACKAGES = ['yaml', 'commander'];
 // (binaryen, assemblyscript, wabt), and playwright-core (the UI tests' browser driver).
 const EXTERNAL = ['lmdb', 'msgpackr', 'msgpackr-extract', 'binaryen', 'assemblyscript', 'wabt', 'playwright-core'];
 
+/**
+ * The actor worker lane's thread entry, bundled too (CommonJS only): a worker thread loaded 33 of
+ * our files from dist/src and now loads one; the module that names the entry points at it.
+ */
+const laneWorker = format === 'cjs' && !args.includes('--no-lane-worker');
+const LANE_WORKER_ENTRY = resolve(root, 'dist/src/host/lanes/worker/thread.js');
+const LANE_WORKER_REF = resolve(root, 'dist/src/host/lanes/worker/reserve.js');
+
 if (!existsSync(entry)) {
   console.error(`bundle-cli: ${entry} does not exist; run \`npx tsc -p tsconfig.json\` first (\`npm run build\` runs both)`);
   process.exit(1);
@@ -76,7 +84,13 @@ const ownFileUrl = {
         : `const __ownFileUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(rel)})).href;\n`
           // import.meta.resolve (asyncify's fresh binaryen instance) from the module's own file
           + `const __ownResolve = (s) => require('node:url').pathToFileURL(require('node:module').createRequire(__ownFileUrl).resolve(s)).href;\n`;
-      const contents = own + text.replaceAll('import.meta.url', '__ownFileUrl').replaceAll('import.meta.resolve(', '__ownResolve(');
+      let contents = own + text.replaceAll('import.meta.url', '__ownFileUrl').replaceAll('import.meta.resolve(', '__ownResolve(');
+      if (laneWorker && a.path === LANE_WORKER_REF) {
+        // the actor worker lane's threads run the bundled lane-worker.cjs (laneWorkerEntry)
+        const from = "new URL('./thread.js', __ownFileUrl)";
+        if (!contents.includes(from)) throw new Error(`bundle-cli: ${a.path} no longer says ${from.replace('__ownFileUrl', 'import.meta.url')}; update LANE_WORKER_REF in scripts/bundle-cli.mjs`);
+        contents = contents.replace(from, "require('node:url').pathToFileURL(require('node:path').join(__dirname, 'lane-worker.cjs'))");
+      }
       return { contents, loader: 'js' };
     });
   },
@@ -132,7 +146,7 @@ const commandEntry = {
 rmSync(outdir, { recursive: true, force: true });
 const perCommand = splitting || args.includes('--no-per-command') ? { entries: {}, owners: {} } : await commandEntries();
 const result = await build({
-  entryPoints: { main: entry, ...perCommand.entries },
+  entryPoints: { main: entry, ...perCommand.entries, ...(laneWorker ? { 'lane-worker': LANE_WORKER_ENTRY } : {}) },
   outdir,
   outExtension: { '.js': format === 'cjs' ? '.cjs' : '.js' },
   bundle: true,

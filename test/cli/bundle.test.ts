@@ -1,8 +1,8 @@
 // tier: full — runs the stratus CLI as processes
 // The bundled CLI (scripts/bundle-cli.mjs, docs/coldstart.md): `npm run build` makes
-// dist/cli/main.cjs and a file per command module, bin/stratus.js runs the command's file, and real
-// commands work through it — including one that starts an actor worker thread, whose entry the
-// bundle finds in dist/src by its own URL. bin/stratus.js's choice (which file, or tsc's output)
+// dist/cli/main.cjs, a file per command module and the actor worker lane's thread entry
+// (lane-worker.cjs); bin/stratus.js runs the command's file, and real commands work through it —
+// including one that starts an actor worker thread on the bundled entry. bin/stratus.js's choice (which file, or tsc's output)
 // is also checked on stub trees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,18 +20,26 @@ const BUNDLE_DIR = join(REPO, 'dist/cli');
 const BUNDLE = join(BUNDLE_DIR, 'main.cjs');
 const TSC_MAIN = join(REPO, 'dist/src/cli/main.js');
 
-// Loaded before bin/stratus.js: at exit, prints which CommonJS files the process loaded, so a test
-// can tell which bundle file ran (and that commander did not load from node_modules).
-const RECORDER = `process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));`;
+// Loaded before bin/stratus.js: at exit, prints which CommonJS files the process loaded and which
+// files it started worker threads on, so a test can tell which bundle file ran (and that commander
+// did not load from node_modules).
+const RECORDER = `
+const wt = require('node:worker_threads');
+const workers = [];
+const Worker = wt.Worker;
+wt.Worker = class extends Worker { constructor(file, opts) { workers.push(String(file)); super(file, opts); } };
+process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify({ files: Object.keys(require.cache), workers }) + '\\n'));
+`;
 
-function stratus(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string; loaded: string[] } {
+function stratus(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string; loaded: string[]; workers: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'stratus-bundle-rec-'));
   const recorder = join(dir, 'recorder.cjs');
   writeFileSync(recorder, RECORDER);
   try {
     const r = spawnSync(process.execPath, ['--require', recorder, join(REPO, 'bin/stratus.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
     const m = /\nLOADED (.*)\n$/.exec(r.stderr);
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.replace(/\nLOADED .*\n$/, ''), loaded: m ? JSON.parse(m[1]!) as string[] : [] };
+    const rec = m ? JSON.parse(m[1]!) as { files: string[]; workers: string[] } : { files: [], workers: [] };
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.replace(/\nLOADED .*\n$/, ''), loaded: rec.files, workers: rec.workers };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -86,6 +94,9 @@ test('inspect, and call with an empty code cache (the actor runs on a worker thr
     assert.equal(c.code, 0, c.stderr);
     assert.equal((JSON.parse(c.stdout) as { reply: string }).reply, 'hello');
     assertRanTheBundle(c.loaded, 'command-call.cjs');
+    // the actor's worker threads (the one it runs on, and the spare booted after it) ran the bundled lane entry
+    assert.ok(c.workers.length >= 1, 'the call started no worker thread: the test no longer covers the worker entry');
+    for (const w of c.workers) assert.equal(w.replace(/^file:\/\//, ''), join(BUNDLE_DIR, 'lane-worker.cjs'));
     // a command's own --help comes from its file too
     const ch = stratus(['call', '--help']);
     assert.equal(ch.code, 0, ch.stderr);
