@@ -1,7 +1,8 @@
 // Bundles the `stratus` CLI for cold start (docs/coldstart.md, "Third pass: the bundled CLI"):
 // tsc's output for src/cli/main.ts and everything it imports, plus yaml and commander, into
 // dist/cli/main.cjs (one CommonJS file), and the same for each command module alone into
-// dist/cli/command-<module>.cjs, with dist/cli/commands.json saying which file runs which command.
+// dist/cli/command-<module>.cjs, with dist/cli/commands.json saying which file runs which command;
+// and the actor worker lane's thread entry into dist/cli/lane-worker.cjs.
 // Node's per-file module loading (resolve, stat, read, link) was ~200 ms of a ~650 ms profiled
 // `stratus up`; a warm `up` loaded ~160 of our files, now one. bin/stratus.js runs the command's
 // file when it is not older than tsc's dist/src/cli/main.js, else tsc's output.
@@ -23,7 +24,8 @@
 //    Every path made from it still points where it did: the worker-thread entries (actor worker
 //    lane, preparation worker, the dev builder's child), the UI page, the package root
 //    (templates, SDK, interfaces, schemas, examples). Those entries run from dist/src as their
-//    own module graphs, as before.
+//    own module graphs, as before — except the actor worker lane's, bundled as lane-worker.cjs
+//    (LANE_WORKER_ENTRY below).
 //  - Packages with native addons, loaded only by workers or one command, stay external and load
 //    from node_modules as before (EXTERNAL below); so do all others but yaml and commander. In
 //    CommonJS output an external import inside a lazily imported module becomes a `require`
