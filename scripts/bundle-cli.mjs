@@ -79,16 +79,19 @@ const ownFileUrl = {
       if (!a.path.startsWith(distSrc)) return undefined;
       const text = await readFile(a.path, 'utf8');
       if (!text.includes('import.meta.')) return { contents: text, loader: 'js' };
-      // every output file (main.js and the chunks) is in outdir, so this relative path holds for all
+      // every output file (the .cjs files, or main.js and its ESM chunks) is directly in outdir, so
+      // this relative path holds for all
       const rel = relative(outdir, a.path).split('\\').join('/');
       const own = format === 'esm'
         ? `const __ownFileUrl = new URL(${JSON.stringify(rel)}, import.meta.url).href;\n`
         : `const __ownFileUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(rel)})).href;\n`
           // import.meta.resolve (asyncify's fresh binaryen instance) from the module's own file
           + `const __ownResolve = (s) => require('node:url').pathToFileURL(require('node:module').createRequire(__ownFileUrl).resolve(s)).href;\n`;
-      let contents = own + text.replaceAll('import.meta.url', '__ownFileUrl').replaceAll('import.meta.resolve(', '__ownResolve(');
+      // (in ESM output import.meta.resolve stays: packages resolve the same from dist/cli)
+      let contents = own + text.replaceAll('import.meta.url', '__ownFileUrl');
+      if (format === 'cjs') contents = contents.replaceAll('import.meta.resolve(', '__ownResolve(');
       if (laneWorker && a.path === LANE_WORKER_REF) {
-        // the actor worker lane's threads run the bundled lane-worker.cjs (laneWorkerEntry)
+        // the actor worker lane's threads run the bundled lane-worker.cjs (LANE_WORKER_ENTRY)
         const from = "new URL('./thread.js', __ownFileUrl)";
         if (!contents.includes(from)) throw new Error(`bundle-cli: ${a.path} no longer says ${from.replace('__ownFileUrl', 'import.meta.url')}; update LANE_WORKER_REF in scripts/bundle-cli.mjs`);
         contents = contents.replace(from, "require('node:url').pathToFileURL(require('node:path').join(__dirname, 'lane-worker.cjs'))");
