@@ -1,4 +1,5 @@
-// Hand experiment, not shipped (docs/coldstart.md, "A bundled entry"): the CLI's own modules that
+// Hand experiment, superseded by scripts/bundle-cli.mjs (esbuild; docs/coldstart.md, third pass).
+// Kept as the measurement that led to it (docs/coldstart.md, "A bundled entry"): the CLI's own modules that
 // a recorded run loaded, as ONE CommonJS file: each transpiled with TypeScript's transpileModule
 // (module CommonJS) and wrapped in a registry with a tiny require; packages (yaml, commander, lmdb,
 // msgpackr) stay external and load as before. It measures what a bundler would gain; a real bundle

@@ -2,24 +2,7 @@
 // Only the module of the command being run is loaded (commands.ts): importing all of them cost
 // ~200 ms of a `stratus up` or `stratus call` (docs/coldstart.md). Help and unknown commands
 // load them all, so the help text and commander's "did you mean" stay complete.
-import { Command } from 'commander';
 import { commandModules } from './commands.js';
-import { exitCodeFor, fail } from './output.js';
+import { runCli } from './program.js';
 
-const program = new Command('stratus')
-  .description('Stratus: run wasmCloud actors on Node.js')
-  .version('0.1.0')
-  .showHelpAfterError()
-  .exitOverride((err) => {
-    // commander's own usage errors exit 2; --help/--version exit 0
-    process.exit(exitCodeFor(err));
-  });
-
-for (const mod of await commandModules(process.argv[2])) mod.register(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  // Actions report their own errors; this catches one that escaped, with the same rule.
-  fail('text', e);
-}
+runCli(commandModules);

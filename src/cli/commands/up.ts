@@ -116,6 +116,10 @@ async function runForeground(o: UpOptions, format: OutputFormat): Promise<void> 
   });
   // a detached host's stdout is its log file: the token is printed by the parent instead
   const ui = o.ui !== undefined && !process.env.STRATUS_DETACHED_CHILD ? await running.openDashboard() : undefined;
+  // a detached host tells the waiting `up --detached` it is ready, then lets go of the channel
+  if (process.env.STRATUS_DETACHED_CHILD && process.send && process.connected) {
+    process.send('ready', () => { if (process.connected) process.disconnect(); });
+  }
   emit(format, { ...running.describe(), ...(ui ? { dashboard: ui } : {}) },
     () => hostText(running.describe()) + (ui ? `\n${dashboardText(ui)}` : '') + '\n  press Ctrl-C to stop');
   const onSignal = (sig: string) => {
@@ -166,24 +170,39 @@ async function runDetached(o: UpOptions, format: OutputFormat): Promise<void> {
   }
   ensurePrivateHome(paths.home);
   const logFd = openPrivateLog(paths.logFile);
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd], env });
+  // The IPC channel carries one message, 'ready', sent by the host once it is up (runForeground):
+  // the wait below wakes on it instead of at the next 150 ms poll (docs/coldstart.md).
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd, 'ipc'], env });
   closeSync(logFd);
   let exited: number | null | undefined;
-  child.on('exit', (code) => { exited = code; });
+  let woken = false; // a wake-up that came while a request was in flight is not lost
+  let wake: () => void = () => { woken = true; };
+  child.on('exit', (code) => { exited = code; wake(); });
+  child.on('message', (m) => { if (m === 'ready') wake(); });
   child.unref();
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) break;
-    try {
-      const h = await controlRequest<HostView>('GET', '/v1/host', undefined, paths.socket, 2000);
-      if (h.ready) {
-        const ui = o.ui !== undefined ? await controlRequest<DashboardInfo>('POST', '/v1/ui', {}, paths.socket) : undefined;
-        emit(format, { ...h, ...(ui ? { dashboard: ui } : {}) },
-          () => hostText(h) + (ui ? `\n${dashboardText(ui)}` : '') + `\n  log: ${paths.logFile}\n  stop it with \`stratus down\``);
-        return;
-      }
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 150));
+  try {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (exited !== undefined) break;
+      try {
+        const h = await controlRequest<HostView>('GET', '/v1/host', undefined, paths.socket, 2000);
+        if (h.ready) {
+          const ui = o.ui !== undefined ? await controlRequest<DashboardInfo>('POST', '/v1/ui', {}, paths.socket) : undefined;
+          emit(format, { ...h, ...(ui ? { dashboard: ui } : {}) },
+            () => hostText(h) + (ui ? `\n${dashboardText(ui)}` : '') + `\n  log: ${paths.logFile}\n  stop it with \`stratus down\``);
+          return;
+        }
+      } catch { /* not up yet */ }
+      // still polled: a host that cannot signal (its channel closed early) is found all the same
+      if (woken) { woken = false; continue; }
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => { wake = () => { woken = true; }; r(); }, 150);
+        wake = () => { clearTimeout(t); wake = () => { woken = true; }; r(); };
+      });
+    }
+  } finally {
+    // the channel would keep this process alive; the host keeps running on its own
+    if (child.connected) child.disconnect();
   }
   const tail = existsSync(paths.logFile) ? readFileSync(paths.logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
   throw new StratusError('INTERNAL', exited !== undefined

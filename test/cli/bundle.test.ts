@@ -1,0 +1,140 @@
+// tier: full — runs the stratus CLI as processes
+// The bundled CLI (scripts/bundle-cli.mjs, docs/coldstart.md): `npm run build` makes
+// dist/cli/main.cjs, a file per command module and the actor worker lane's thread entry
+// (lane-worker.cjs); bin/stratus.js runs the command's file, and real commands work through it —
+// including one that starts an actor worker thread on the bundled entry. bin/stratus.js's choice (which file, or tsc's output)
+// is also checked on stub trees.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signActorModule } from '../../src/claims/sign.js';
+import { COMMAND_OWNERS } from '../../src/cli/commands.js';
+import { fixture } from '../support/wat.js';
+
+const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
+const BUNDLE_DIR = join(REPO, 'dist/cli');
+const BUNDLE = join(BUNDLE_DIR, 'main.cjs');
+const TSC_MAIN = join(REPO, 'dist/src/cli/main.js');
+
+// Loaded before bin/stratus.js: at exit, prints which CommonJS files the process loaded and which
+// files it started worker threads on, so a test can tell which bundle file ran (and that commander
+// did not load from node_modules).
+const RECORDER = `
+const wt = require('node:worker_threads');
+const workers = [];
+const Worker = wt.Worker;
+wt.Worker = class extends Worker { constructor(file, opts) { workers.push(String(file)); super(file, opts); } };
+process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify({ files: Object.keys(require.cache), workers }) + '\\n'));
+`;
+
+function stratus(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string; loaded: string[]; workers: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-bundle-rec-'));
+  const recorder = join(dir, 'recorder.cjs');
+  writeFileSync(recorder, RECORDER);
+  try {
+    const r = spawnSync(process.execPath, ['--require', recorder, join(REPO, 'bin/stratus.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const m = /\nLOADED (.*)\n$/.exec(r.stderr);
+    const rec = m ? JSON.parse(m[1]!) as { files: string[]; workers: string[] } : { files: [], workers: [] };
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.replace(/\nLOADED .*\n$/, ''), loaded: rec.files, workers: rec.workers };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function assertRanTheBundle(loaded: string[], file: string): void {
+  const path = join(BUNDLE_DIR, file);
+  assert.ok(loaded.includes(path), `bin/stratus.js did not load ${path}; loaded: ${loaded.join(', ')}`);
+  assert.equal(loaded.filter((f) => f.startsWith(BUNDLE_DIR + '/')).length, 1, `more than one bundle file loaded: ${loaded.join(', ')}`);
+  assert.ok(!loaded.some((f) => f.includes('/node_modules/commander/')), 'commander was loaded from node_modules: the bundle was not used (it has commander inside)');
+}
+
+test('the build made the bundle, and it is not older than tsc\'s output (else bin/stratus.js would not use it)', () => {
+  const bundle = statSync(BUNDLE, { throwIfNoEntry: false });
+  assert.ok(bundle, `${BUNDLE} is missing: run \`npm run build\` (tsc, then scripts/bundle-cli.mjs), not only tsc`);
+  assert.ok(bundle.mtimeMs >= statSync(TSC_MAIN).mtimeMs, `${BUNDLE} is older than ${TSC_MAIN}: run \`npm run build\``);
+  // every top-level command has its own file, and they are as new as main.cjs
+  const owners = JSON.parse(readFileSync(join(BUNDLE_DIR, 'commands.json'), 'utf8')) as Record<string, string>;
+  assert.deepEqual(Object.keys(owners).sort(), Object.keys(COMMAND_OWNERS).sort());
+  for (const [word, file] of Object.entries(owners)) {
+    const f = statSync(join(BUNDLE_DIR, file), { throwIfNoEntry: false });
+    assert.ok(f && f.mtimeMs >= statSync(TSC_MAIN).mtimeMs, `the bundle file of \`stratus ${word}\`, ${file}, is missing or older than ${TSC_MAIN}`);
+  }
+  assert.equal(owners.up, owners.down, 'up and down come from one module');
+});
+
+test('--version and --help run through the bundle', () => {
+  const v = stratus(['--version']);
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(v.stdout.trim(), '0.1.0');
+  assertRanTheBundle(v.loaded, 'main.cjs');
+  const h = stratus(['--help']);
+  assert.equal(h.code, 0, h.stderr);
+  // help loads every command module: all of them are in the bundle
+  for (const word of ['keys', 'claims', 'inspect', 'call', 'new', 'build', 'up', 'down', 'ctl', 'app', 'push', 'pull', 'logs', 'dev', 'ui', 'par']) {
+    assert.match(h.stdout, new RegExp(`\\n  ${word}\\b`), `stratus --help does not list ${word}`);
+  }
+  assertRanTheBundle(h.loaded, 'main.cjs');
+});
+
+test('inspect, and call with an empty code cache (the actor runs on a worker thread) run through the bundle', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-bundle-'));
+  try {
+    const wasm = join(dir, 'echo.wasm');
+    writeFileSync(wasm, signActorModule(await fixture('echo'), { name: 'echo' }));
+    const env = { STRATUS_HOME: join(dir, 'home'), STRATUS_CACHE_DIR: join(dir, 'cache'), STRATUS_CACHE_KEY_HOME: join(dir, 'key') };
+    const i = stratus(['inspect', wasm, '-o', 'json'], env);
+    assert.equal(i.code, 0, i.stderr);
+    assert.equal((JSON.parse(i.stdout) as { portable: boolean }).portable, true);
+    assertRanTheBundle(i.loaded, 'command-inspect.cjs');
+    const c = stratus(['call', wasm, 'Echo.Say', '--data', '"hello"', '-o', 'json'], env);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal((JSON.parse(c.stdout) as { reply: string }).reply, 'hello');
+    assertRanTheBundle(c.loaded, 'command-call.cjs');
+    // the actor's worker threads (the one it runs on, and the spare booted after it) ran the bundled lane entry
+    assert.ok(c.workers.length >= 1, 'the call started no worker thread: the test no longer covers the worker entry');
+    for (const w of c.workers) assert.equal(w.replace(/^file:\/\//, ''), join(BUNDLE_DIR, 'lane-worker.cjs'));
+    // a command's own --help comes from its file too
+    const ch = stratus(['call', '--help']);
+    assert.equal(ch.code, 0, ch.stderr);
+    assert.match(ch.stdout, /Usage: stratus call/);
+    assertRanTheBundle(ch.loaded, 'command-call.cjs');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bin/stratus.js runs the bundle only when it exists and is not older than tsc\'s output', () => {
+  const root = mkdtempSync(join(tmpdir(), 'stratus-bin-choice-'));
+  try {
+    mkdirSync(join(root, 'bin'));
+    mkdirSync(join(root, 'dist/src/cli'), { recursive: true });
+    mkdirSync(join(root, 'dist/cli'));
+    copyFileSync(join(REPO, 'bin/stratus.js'), join(root, 'bin/stratus.js'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    writeFileSync(join(root, 'dist/src/cli/main.js'), "process.stdout.write('tsc');");
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/stratus.js'), ...args], { encoding: 'utf8' }).stdout;
+    assert.equal(run(), 'tsc', 'no bundle: tsc\'s output');
+    const bundle = join(root, 'dist/cli/main.cjs');
+    writeFileSync(bundle, "process.stdout.write('bundle');");
+    const t = Date.now() / 1000;
+    utimesSync(join(root, 'dist/src/cli/main.js'), t - 10, t - 10);
+    utimesSync(bundle, t, t);
+    assert.equal(run(), 'bundle', 'a bundle newer than tsc\'s output');
+    utimesSync(bundle, t - 20, t - 20);
+    assert.equal(run(), 'tsc', 'a bundle older than tsc\'s output (a tsc-only build since): tsc\'s output');
+    utimesSync(bundle, t, t);
+    writeFileSync(join(root, 'dist/cli/commands.json'), '{"call":"command-call.cjs"}');
+    writeFileSync(join(root, 'dist/cli/command-call.cjs'), "process.stdout.write('call bundle');");
+    assert.equal(run('call'), 'call bundle', 'a command with its own file');
+    assert.equal(run('inspect'), 'bundle', 'a command without one: main.cjs');
+    assert.equal(run('toString'), 'bundle', 'not an own property of the table: main.cjs');
+    utimesSync(join(root, 'dist/cli/command-call.cjs'), t - 20, t - 20);
+    assert.equal(run('call'), 'tsc', 'a stale command file: tsc\'s output');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
