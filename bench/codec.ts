@@ -13,13 +13,10 @@ import { fastDecodeHttpResponse } from '../src/providers/httpserver/response-dec
 import { decodeHttpResponseGeneral } from '../src/providers/httpserver/codec.js';
 import { encodeRawHttpRequest } from '../src/providers/httpserver/request-encoder.js';
 import { fastIncrementRequest, packInt } from '../src/providers/keyvalue/fast-codec.js';
+import { median, numberArg } from './stats.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ROUNDS = arg('rounds', 21);
-const MS = arg('ms', 40);
+const ROUNDS = numberArg('rounds', 21);
+const MS = numberArg('ms', 40);
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
 
 let sink = 0;
@@ -45,7 +42,6 @@ function nsPerCall(fn: () => unknown, n: number): number {
   return (cpuNs() - t0) / n;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function pair(name: string, baseLabel: string, base: () => unknown, otherLabel: string, other: () => unknown): void {
   const nb = calibrate(base);

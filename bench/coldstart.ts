@@ -22,16 +22,12 @@ import { GuestAbi } from '../src/abi/guest.js';
 import { signActorModule } from '../src/claims/sign.js';
 import { fixture } from '../test/support/wat.js';
 import { freePort, stopChild } from './wrk.js';
+import { median, numberArg } from './stats.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const flag = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
 const ONLY = flag('only');
 const COMPARE = flag('compare');
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const PAYLOAD = new TextEncoder().encode('hello');
 const bytes = await fixture('echo');
 const signed = signActorModule(bytes, { name: 'echo' });
@@ -211,5 +207,5 @@ async function inProcess(rounds: number): Promise<void> {
   row('startActor + first call, worker lane, spare worker ready', workerWarmMs);
 }
 
-if (ONLY !== 'in-process') await wholeProcess(arg('rounds', 5));
-if (ONLY !== 'process') await inProcess(arg('in-process-rounds', 20));
+if (ONLY !== 'in-process') await wholeProcess(numberArg('rounds', 5));
+if (ONLY !== 'process') await inProcess(numberArg('in-process-rounds', 20));

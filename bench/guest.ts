@@ -14,6 +14,7 @@ import { GuestAbi, type HostCallFn } from '../src/abi/guest.js';
 import { packr } from '../src/codec/msgpack.js';
 import { encodeRawHttpRequest } from '../src/providers/httpserver/request-encoder.js';
 import { wat2wasm } from '../test/support/wat.js';
+import { median } from './stats.js';
 
 const args = process.argv.slice(2);
 const beforeAt = args.indexOf('--sdk-before');
@@ -70,7 +71,6 @@ function time(inst: ReturnType<typeof instantiate>, n: number): number {
   return Number(process.hrtime.bigint() - t0) / n / 1000;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const variants: { name: string; inst: ReturnType<typeof instantiate>; samples: number[] }[] = [];

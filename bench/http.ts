@@ -22,15 +22,12 @@ import { compileProject, loadConfig } from '../src/toolchain/index.js';
 import { freePort, measure, stopChild, waitForHttp, wrk, type WrkResult } from './wrk.js';
 import { signActorModule } from '../src/claims/sign.js';
 import { startNats } from '../test/support/servers.js';
+import { median, numberArg } from './stats.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const DURATION = arg('duration', 3);
+const DURATION = numberArg('duration', 3);
 const WARMUP = 2;
-const CONNECTIONS = arg('connections', 32);
+const CONNECTIONS = numberArg('connections', 32);
 const THREADS = 1;
 const WRK = { threads: THREADS, connections: CONNECTIONS, duration: DURATION };
 
@@ -148,12 +145,8 @@ function report(title: string, stratus: WrkResult, bare: WrkResult): void {
 
 const only = process.argv.includes('--lattice') ? 'lattice' : process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : '';
 const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(repo, 'bench-profiles')}`] : [];
-const ROUNDS = arg('rounds', 4);
-const STARTS = arg('starts', 2);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
+const ROUNDS = numberArg('rounds', 4);
+const STARTS = numberArg('starts', 2);
 
 /** Both servers up, windows alternating between them; each side's best window and the median of ratios. */
 async function pair(title: string, stratus: () => Promise<Server>, bare: () => Promise<Server>): Promise<number> {

@@ -14,13 +14,10 @@ import type { LinkDefinition } from '../src/core/wire.js';
 import { startRedis } from '../test/support/servers.js';
 import { HostScope } from '../src/core/scope.js';
 import { linkInvocation } from '../src/core/wire.js';
+import { numberArg } from './stats.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const OPS = arg('ops', 20000);
-const CONCURRENCY = arg('concurrency', 64);
+const OPS = numberArg('ops', 20000);
+const CONCURRENCY = numberArg('concurrency', 64);
 const ROUNDS = 10;
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
 

@@ -20,20 +20,13 @@ import { createKeyPair } from '../src/claims/nkeys.js';
 import { controlRequest } from '../src/control/client.js';
 import { startNats } from '../test/support/servers.js';
 import { cpuMicros, threadMicros, freePort, stopChild, waitForHttp, wrk, type WrkResult } from './wrk.js';
+import { median, numberArg } from './stats.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const WRK = { threads: 1, connections: arg('connections', 32), duration: arg('duration', 3) };
-const ROUNDS = arg('rounds', 5);
+const WRK = { threads: 1, connections: numberArg('connections', 32), duration: numberArg('duration', 3) };
+const ROUNDS = numberArg('rounds', 5);
 /** `--detail`: each process's main-thread CPU and read/write syscalls per request, per window. */
 const DETAIL = process.argv.includes('--detail');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 // One script, three roles. Each hop: the requester signs SHA-256(payload) with Ed25519 and sends
 // payload + signature; the responder verifies before it works (as an invocation's JWT is checked).

@@ -30,23 +30,16 @@ import { InvocationSigner, isRefusal, verifyInvocation } from '../src/lattice/rp
 import { TokenScratch } from '../src/lattice/rpc/fast-token.js';
 import { decodeInvocationGeneric, decodeResponseGeneric, encodeInvocation, encodeResponse } from '../src/lattice/rpc/wire.js';
 import { decodeInvocationFast, decodeResponseFast } from '../src/lattice/rpc/wire-fast.js';
+import { median, numberArg } from './stats.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ROUNDS = arg('rounds', 5);
-const CALLS = arg('calls', 2000);
-const PIPELINE = arg('pipeline', 64);
-const BIG_CALLS = arg('big-calls', 20);
+const ROUNDS = numberArg('rounds', 5);
+const CALLS = numberArg('calls', 2000);
+const PIPELINE = numberArg('pipeline', 64);
+const BIG_CALLS = numberArg('big-calls', 20);
 const SMALL = 64;
 
 type Call = (payload: Uint8Array) => Promise<unknown>;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /**
  * p50 latency (µs) of each of `calls`, taking turns call by call (the order rotating), so a

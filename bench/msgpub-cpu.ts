@@ -13,19 +13,15 @@ import { createProvider } from '../src/providers/registry.js';
 import { MessageSubscriberCodec } from '../src/codec/interfaces/messaging.js';
 import { startNats } from '../test/support/servers.js';
 import { buildCached, ROOT } from '../test/sdk/build-cache.js';
+import { median, numberArg } from './stats.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const MESSAGES = arg('messages', 400000);
-const ROUNDS = arg('rounds', 5);
-const BURST = arg('burst', 20);
+const MESSAGES = numberArg('messages', 400000);
+const ROUNDS = numberArg('rounds', 5);
+const BURST = numberArg('burst', 20);
 /** --actor-only: no raw rounds (a profile of the actor path alone). */
 const ACTOR_ONLY = process.argv.includes('--actor-only');
 const CONCURRENCY = 64;
 const BODY = new Uint8Array(64).fill(0x61);
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
 const nats = await startNats();
 const host = new Host({ log: () => undefined });

@@ -35,17 +35,10 @@ import { tracingConfigFromEnv } from '../src/observe/tracing/config.js';
 import { CLI_ORIGIN } from '../src/core/wire.js';
 import { encodeRawHttpRequest } from '../src/providers/httpserver/request-encoder.js';
 import { freePort, measure, stopChild } from './wrk.js';
+import { median, numberArg } from './stats.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const has = (flag: string) => process.argv.includes(flag);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** Tracing at 1 % of root traces, the variant the 10 % target is about. */
 const TRACING_ENV = (endpoint: string) => ({
@@ -188,9 +181,9 @@ async function observedServer(v: Variant): Promise<{ host: Host; port: number; a
 }
 
 async function inProcess(): Promise<void> {
-  const ROUNDS = arg('rounds', 8);
-  const REQUESTS = arg('requests', 4000);
-  const CALLS = arg('calls', 20000);
+  const ROUNDS = numberArg('rounds', 8);
+  const REQUESTS = numberArg('requests', 4000);
+  const CALLS = numberArg('calls', 20000);
   const sink = await startSink();
   const variants: Variant[] = [
     { name: 'off', observe: {} },
@@ -290,10 +283,10 @@ spec:
 }
 
 async function overHttp(): Promise<void> {
-  const DURATION = arg('duration', 3);
-  const CONNECTIONS = arg('connections', 32);
-  const STARTS = arg('starts', 2);
-  const ROUNDS = arg('rounds', 4);
+  const DURATION = numberArg('duration', 3);
+  const CONNECTIONS = numberArg('connections', 32);
+  const STARTS = numberArg('starts', 2);
+  const ROUNDS = numberArg('rounds', 4);
   const dry = has('--dry-run');
   const dir = mkdtempSync(join(tmpdir(), 'stratus-bench-observe-build-'));
   const module = join(dir, 'kvcounter_s.wasm');

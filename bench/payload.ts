@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { compileProject, loadConfig } from '../src/toolchain/index.js';
 import { signActorModule } from '../src/claims/sign.js';
 import { cpuMicros, freePort, parseWrk, stopChild, waitForHttp, type WrkResult } from './wrk.js';
+import { median } from './stats.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
 const arg = (name: string, dflt: string) => {
@@ -147,10 +148,6 @@ function post(url: string, pid: number, script: string, seconds: number): WrkRes
   return { ...w, cpuUsPerReq: (cpuMicros(pid) - before) / Math.max(1, requests) };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const human = (n: number) => n >= 1 << 20 ? `${n / (1 << 20)} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} B`;
 
 const { unsigned, signed } = await echoModule();

@@ -37,17 +37,13 @@ import { buildCached, ROOT } from '../test/sdk/build-cache.js';
 import { compileProject, loadConfig } from '../src/toolchain/index.js';
 import { signActorModule } from '../src/claims/sign.js';
 import { cpuMicros, freePort, stopChild, waitForHttp, wrk, type WrkResult } from './wrk.js';
+import { median, numberArg } from './stats.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const MESSAGES = arg('messages', 200000);
-const ROUNDS = arg('rounds', 5);
-const CONCURRENCY = arg('concurrency', 64);
-const BURST = arg('burst', 20);
+const MESSAGES = numberArg('messages', 200000);
+const ROUNDS = numberArg('rounds', 5);
+const CONCURRENCY = numberArg('concurrency', 64);
+const BURST = numberArg('burst', 20);
 const BODY = new Uint8Array(64).fill(0x61);
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
 /** Resolves when the subscriber has seen `n` more messages. */
 function counter(sub: NatsConnection) {
@@ -171,8 +167,8 @@ async function partB(): Promise<void> {
 
 // ---- (a) keyvalue: built-in vs external provider process vs bare Node + one NATS hop ----
 
-const WRK = { threads: 1, connections: arg('connections', 32), duration: arg('duration', 3) };
-const WINDOWS = arg('windows', 4);
+const WRK = { threads: 1, connections: numberArg('connections', 32), duration: numberArg('duration', 3) };
+const WINDOWS = numberArg('windows', 4);
 
 // Two roles: the store answers `$SUBJECT` with the key's new count; the HTTP process makes
 // one NATS request per HTTP request and answers the same JSON as the actor. Each setup has its own
