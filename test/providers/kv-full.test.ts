@@ -3,14 +3,13 @@
 // its max_size refuses writes that need space with a clear error and goes on serving everything
 // else; a host whose disk fills up gets the same kind of error instead of dying, and starts again
 // on the still-full disk.
-import { lmdbProviderScript } from '../support/fixtures-provider.js';
+import { lmdbProviderScript, runProviderScript } from '../support/fixtures-provider.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createProvider } from '../../src/providers/registry.js';
 import { kvClient, kvLink, testHost, type KvPath } from './kv-conformance.js';
 
@@ -90,7 +89,7 @@ describe('keyvalue: max_size', () => {
  * values until 20 writes in a row fail, then delete one key; both modes then read and try a 256 KB
  * write. Prints a JSON report; a crash (SIGBUS) shows as the exit signal.
  */
-function hostProcess(dataDir: string, mode: 'fill' | 'restart'): Promise<{ code: number | null; signal: string | null; report?: Record<string, unknown>; stderr: string }> {
+async function hostProcess(dataDir: string, mode: 'fill' | 'restart'): Promise<{ code: number | null; signal: string | null; report?: Record<string, unknown>; stderr: string }> {
   const script = `
     ${lmdbProviderScript(dataDir, 'MDISK')}
     const ctx = { actorId: 'MDISK', link };
@@ -119,20 +118,10 @@ function hostProcess(dataDir: string, mode: 'fill' | 'restart'): Promise<{ code:
     await p.shutdown();
     process.stdout.write(JSON.stringify(report));
   `;
-  const cwd = fileURLToPath(new URL('../../..', import.meta.url)); // repo root: resolves @msgpack/msgpack
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      let report: Record<string, unknown> | undefined;
-      try { report = JSON.parse(out); } catch { /* reported below */ }
-      resolve({ code, signal, report, stderr: err });
-    });
-  });
+  const r = await runProviderScript(script);
+  let report: Record<string, unknown> | undefined;
+  try { report = JSON.parse(r.stdout); } catch { /* reported below */ }
+  return { code: r.code, signal: r.signal, report, stderr: r.stderr };
 }
 
 /** A small file system to fill: a tmpfs of `size` (needs root, as on the project machines). */

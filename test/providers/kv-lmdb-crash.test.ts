@@ -2,14 +2,12 @@
 // The lmdb backend's durability promise (src/providers/keyvalue/README.md "Durability"): once a
 // write's reply is out, it survives the host process dying without any shutdown (SIGKILL), and
 // increments stay exact when several processes write the same file at once.
-import { lmdbProviderScript, providerScriptImports } from '../support/fixtures-provider.js';
+import { lmdbProviderScript, providerScriptImports, runProviderScript } from '../support/fixtures-provider.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { kvClient, kvLink, testHost } from './kv-conformance.js';
 import { createProvider } from '../../src/providers/registry.js';
 
@@ -19,7 +17,7 @@ import { createProvider } from '../../src/providers/registry.js';
  * Increments of 1 on `key` (10 in flight at a time, so two such processes interleave), prints the
  * highest value it was told, then SIGKILLs itself: no shutdown, no close, no flush.
  */
-function crashingWriter(dataDir: string, key: string, increments: number): Promise<{ lastReply: number; signal: string | null; stderr: string }> {
+async function crashingWriter(dataDir: string, key: string, increments: number): Promise<{ lastReply: number; signal: string | null; stderr: string }> {
   const script = `
     ${lmdbProviderScript(dataDir, 'MCRASH')}
     const replies = [];
@@ -30,23 +28,15 @@ function crashingWriter(dataDir: string, key: string, increments: number): Promi
     if (new Set(replies).size !== replies.length) throw new Error('two increments got the same value');
     process.stdout.write(String(Math.max(...replies)) + '\\n', () => process.kill(process.pid, 'SIGKILL'));
   `;
-  const cwd = fileURLToPath(new URL('../../..', import.meta.url)); // repo root: resolves @msgpack/msgpack
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => resolve({ lastReply: Number(out.trim()), signal, stderr: err }));
-  });
+  const r = await runProviderScript(script);
+  return { lastReply: Number(r.stdout.trim()), signal: r.signal, stderr: r.stderr };
 }
 
 /**
  * A separate Node process that opens and closes the lmdb store on `dataDir` `times` times (a host
  * starting and stopping), reading `key` each time, while other processes write to it.
  */
-function reopeningReader(dataDir: string, key: string, times: number): Promise<{ code: number | null; stderr: string }> {
+async function reopeningReader(dataDir: string, key: string, times: number): Promise<{ code: number | null; stderr: string }> {
   const script = `
     ${providerScriptImports()}
     for (let i = 0; i < ${times}; i++) {
@@ -60,14 +50,8 @@ function reopeningReader(dataDir: string, key: string, times: number): Promise<{
       await scope.close();
     }
   `;
-  const cwd = fileURLToPath(new URL('../../..', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stderr: err }));
-  });
+  const r = await runProviderScript(script);
+  return { code: r.code, stderr: r.stderr };
 }
 
 async function readCounter(dataDir: string, key: string): Promise<unknown> {

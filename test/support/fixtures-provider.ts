@@ -6,6 +6,8 @@ import { decode, encode } from '../../src/codec/msgpack.js';
 import { LinkError } from '../../src/core/errors.js';
 import type { CapabilityProvider, ProviderHost } from '../../src/host/provider-contract.js';
 import type { Invocation, LinkDefinition } from '../../src/core/wire.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface SeenCall { actorId: string; linkName: string; operation: string; payload: Uint8Array }
 
@@ -86,4 +88,21 @@ export function lmdbProviderScript(dataDir: string, actorId: string): string {
     await p.start({ dataDir: ${JSON.stringify(dataDir)}, rpcTimeoutMs: 2000, scope: new HostScope(), log() {}, hostId: 'NTEST', async invoke() { throw new Error('no'); } });
     const link = { id: 'l', actor_id: ${JSON.stringify(actorId)}, provider_id: p.id, link_name: 'default', contract_id: 'wasmcloud:keyvalue', values: {} };
     await p.putLink(link);`;
+}
+
+export interface ScriptRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs a provider script (see providerScriptImports) in a separate Node process from the repo root
+ *  (so its packages resolve); resolves when it exits, however it exits. */
+export function runProviderScript(script: string): Promise<ScriptRun> {
+  const cwd = fileURLToPath(new URL('../../..', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
 }
