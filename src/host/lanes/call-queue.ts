@@ -31,6 +31,37 @@ export function expireQueued<T extends QueuedCall>(queue: T[], now: number, labe
  * Waiters for "no call running or waiting" (a host drains its actors before it stops). Lanes call
  * check() whenever a call ends; with nobody waiting that is one length test.
  */
+/**
+ * A lane's sweep timer: runs `sweep` every SWEEP_MS only while `needed()` says there is work (calls
+ * waiting, spare instances to retire, deadlines only the sweep enforces), and stops itself after a
+ * sweep that left none: ten thousand idle actors cost no timer at all, where one 20 ms interval per
+ * actor kept a host busy doing nothing. One for both lanes.
+ */
+export class Sweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly tick = (): void => {
+    this.sweep();
+    if (!this.needed()) this.stop();
+  };
+
+  constructor(private readonly sweep: () => void, private readonly needed: () => boolean) {}
+
+  /** Whether it runs now (tests: idle actors keep no timer). */
+  get running(): boolean { return this.timer !== undefined; }
+
+  /** Start it if it is not running. */
+  arm(): void {
+    if (this.timer) return;
+    this.timer = setInterval(this.tick, SWEEP_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
 export class Settled {
   private waiters: (() => void)[] = [];
 

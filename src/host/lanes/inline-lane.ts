@@ -17,7 +17,7 @@ import { instantiateActor } from '../../abi/instantiate.js';
 import { FUEL_IMPORT_MODULE, FUEL_IMPORT_NAME } from '../../wasm/fuel.js';
 import { StratusError } from '../../core/errors.js';
 import { atCeiling, callFailure, startFailure, stoppedBeforeStart, stoppedMidCall, timeoutError } from './call-errors.js';
-import { expireQueued, RETIRE_IDLE_MS, Settled, SWEEP_MS } from './call-queue.js';
+import { expireQueued, RETIRE_IDLE_MS, Settled, Sweeper } from './call-queue.js';
 import type { Lane, LaneHooks } from './lane.js';
 import type { CallTrace } from '../events.js';
 import { release as giveBackLoan } from './loan.js';
@@ -181,9 +181,7 @@ export class InlineLane implements Lane {
   private readonly idle: InlineInstance[] = [];
   private queue: Call[] = [];
   private stopped = false;
-  /** Runs only while there is something to sweep (see needsSweep): ten thousand idle actors cost
-   *  no timer at all, where one 20 ms interval per actor kept a host busy doing nothing. */
-  private sweeper: NodeJS.Timeout | undefined;
+  private readonly sweeper = new Sweeper(() => this.sweep(), () => this.needsSweep());
   private readonly whenSettled = new Settled(() => this.inFlight === 0);
 
   constructor(private readonly cfg: InlineLaneConfig) {}
@@ -206,15 +204,13 @@ export class InlineLane implements Lane {
     return false;
   }
 
-  /** Start the sweeper if it is not running; it stops itself once needsSweep() is false. */
+  /** Start the sweeper if it is not running (not after stop); it stops itself once needsSweep() is false. */
   private armSweeper(): void {
-    if (this.sweeper || this.stopped) return;
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
-    this.sweeper.unref();
+    if (!this.stopped) this.sweeper.arm();
   }
 
   /** Whether the sweeper runs now (tests: idle actors keep no timer). */
-  get sweeping(): boolean { return this.sweeper !== undefined; }
+  get sweeping(): boolean { return this.sweeper.running; }
 
   canServeNow(): boolean {
     return this.idle.length > 0 || this.instances.size < this.cfg.maxInstances;
@@ -264,8 +260,7 @@ export class InlineLane implements Lane {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = undefined;
+    this.sweeper.stop();
     for (const j of this.queue) j.reject(stoppedBeforeStart(this.cfg.label, j.operation));
     this.queue = [];
     for (const inst of [...this.instances]) {
@@ -414,9 +409,5 @@ export class InlineLane implements Lane {
     }
     if (this.queue.length > 0) this.queue = expireQueued(this.queue, now, this.cfg.label, this.instances.size);
     this.whenSettled.check();
-    if (!this.needsSweep() && this.sweeper) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
   }
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { StratusError } from '../../core/errors.js';
 import { callFailure, startFailure, stoppedBeforeStart, stoppedMidCall, timeoutError, type FailureKind } from './call-errors.js';
-import { expireQueued, RETIRE_IDLE_MS, Settled, SWEEP_MS } from './call-queue.js';
+import { expireQueued, RETIRE_IDLE_MS, Settled, Sweeper } from './call-queue.js';
 import { MSG, type WorkerInit, type WorkerMessage } from './worker/protocol.js';
 import { Channel, createChannelBuffer, CTL, DEFAULT_DATA_BYTES, KIND } from './worker/channel.js';
 import { ResultAreas } from './worker/result-areas.js';
@@ -168,8 +168,7 @@ export class WorkerLane implements Lane {
   private stopped = false;
   /** Set by scale() down: surplus instances are retired as soon as they finish their call. */
   private shrinking = false;
-  /** Runs only while there is something to sweep (see needsSweep), like the inline lane's. */
-  private sweeper: NodeJS.Timeout | undefined;
+  private readonly sweeper = new Sweeper(() => this.sweep(Date.now()), () => this.needsSweep());
   private readonly whenSettled = new Settled(() => this.inFlight === 0);
   /** Shared buffers for large results, lent to callers (worker/result-areas.ts). */
   private readonly areas = new ResultAreas();
@@ -217,15 +216,13 @@ export class WorkerLane implements Lane {
     return false;
   }
 
-  /** Start the sweeper if it is not running; it stops itself once needsSweep() is false. */
+  /** Start the sweeper if it is not running (not after stop); it stops itself once needsSweep() is false. */
   private armSweeper(): void {
-    if (this.sweeper || this.stopped) return;
-    this.sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_MS);
-    this.sweeper.unref();
+    if (!this.stopped) this.sweeper.arm();
   }
 
   /** Whether the sweeper runs now (tests: idle actors keep no timer). */
-  get sweeping(): boolean { return this.sweeper !== undefined; }
+  get sweeping(): boolean { return this.sweeper.running; }
 
   /** True when a call could start now without waiting (idle instance or room to spawn). */
   canServeNow(): boolean {
@@ -257,8 +254,7 @@ export class WorkerLane implements Lane {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = undefined;
+    this.sweeper.stop();
     for (const p of this.queue) p.reject(stoppedBeforeStart(this.cfg.label, p.operation));
     this.queue = [];
     const all = [...this.instances];
@@ -436,9 +432,5 @@ export class WorkerLane implements Lane {
     }
     if (this.queue.length > 0) this.queue = expireQueued(this.queue, now, this.cfg.label, this.instances.size);
     this.whenSettled.check();
-    if (!this.needsSweep() && this.sweeper) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
   }
 }
