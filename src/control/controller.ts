@@ -19,6 +19,7 @@ import { computeModuleHash } from '../claims/hash.js';
 import { inboundLast } from './link-order.js';
 import { APP_MANIFEST, readActorModuleFile, readUserFile } from '../core/user-files.js';
 import { classifyRef, resolveActorRef } from '../oci/resolve.js';
+import { sameLinkValues } from '../host/links/link-store.js';
 import { pullProviderArchiveFile } from '../oci/archive-file.js';
 import { resolveActorArg, resolveContractArg, resolveProviderArg } from './name-resolver.js';
 
@@ -373,7 +374,7 @@ export class HostController {
         const what = `link ${l.actor} → ${l.provider} (${contract}, link name ${l.linkName})`;
         const existing = this.d.host.links().find((x) => sameLink(x, key));
         const mine = ownsLink(prevStarted, key);
-        if (existing && existing.provider_id === prov.id && sameValues(existing.values, l.values)) {
+        if (existing && existing.provider_id === prov.id && sameLinkValues(existing.values ?? {}, l.values)) {
           changes.push({ kind: 'link', action: 'kept', what, detail: mine ? 'already in place' : holder({ link: key }) });
         } else {
           if (!dry) await this.putLink({ actor_id: actorId, provider_id: prov.id, contract_id: contract, link_name: l.linkName, values: l.values });
@@ -611,12 +612,6 @@ export interface AppDetail extends AppStatus {
   components: { kind: 'actor' | 'provider' | 'link'; name: string; id: string; linkName?: string; running: boolean; instances?: number; startedByApp: boolean }[];
   notes: string[];
   warnings: string[];
-}
-
-function sameValues(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
-  const x = a ?? {};
-  const ka = Object.keys(x), kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => x[k] === b[k]);
 }
 
 function checkCount(count: number): void {

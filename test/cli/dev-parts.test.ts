@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nextRevision, planLinks, sameValues } from '../../src/control/dev/plan.js';
+import { nextRevision, planLinks } from '../../src/control/dev/plan.js';
+import { sameLinkValues } from '../../src/host/links/link-store.js';
 import { isSourceChange, watchSources } from '../../src/control/dev/watcher.js';
 import { Progress } from '../../src/control/dev/progress.js';
 
@@ -26,9 +27,9 @@ test('nextRevision: above the running one, never below stratus.json', () => {
   assert.equal(nextRevision(5, undefined), 5);
   assert.equal(nextRevision(0, 7), 8);
   assert.equal(nextRevision(10, 3), 10);
-  assert.ok(sameValues({ a: '1', b: '2' }, { b: '2', a: '1' }));
-  assert.ok(!sameValues({ a: '1' }, { a: '1', b: '2' }));
-  assert.ok(!sameValues({ a: '1' }, { a: '2' }));
+  assert.ok(sameLinkValues({ a: '1', b: '2' }, { b: '2', a: '1' }));
+  assert.ok(!sameLinkValues({ a: '1' }, { a: '1', b: '2' }));
+  assert.ok(!sameLinkValues({ a: '1' }, { a: '2' }));
 });
 
 test('isSourceChange: sources rebuild; build output, node_modules, dot files and editor backups do not', () => {

@@ -9,7 +9,8 @@ import { loadOrCreateKey } from '../../claims/keystore.js';
 import { StratusError } from '../../core/errors.js';
 import type { DevTarget, TargetProvider } from './target.js';
 import type { DevBuildResult, ProjectBuilder } from './builder.js';
-import { nextRevision, planLinks, sameValues } from './plan.js';
+import { nextRevision, planLinks } from './plan.js';
+import { sameLinkValues } from '../../host/links/link-store.js';
 import { watchSources, type SourceWatcher } from './watcher.js';
 import { assertPortFree } from './port-check.js';
 import type { Progress } from './progress.js';
@@ -132,7 +133,7 @@ export class DevSession {
         this.startedProviders.push(provider);
       }
       const existing = links.find((l) => l.actor_id === this.actorId && l.contract_id === want.contractId && l.link_name === 'default');
-      if (existing && existing.provider_id === provider.id && sameValues(existing.values ?? {}, want.values)) continue;
+      if (existing && existing.provider_id === provider.id && sameLinkValues(existing.values ?? {}, want.values)) continue;
       try {
         await t.putLink({ actor_id: this.actorId, provider_id: provider.id, contract_id: want.contractId, link_name: 'default', values: want.values });
       } catch (e) {

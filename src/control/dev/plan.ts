@@ -51,8 +51,3 @@ export function nextRevision(configured: number, running: number | undefined): n
   return running === undefined ? configured : Math.max(configured, running + 1);
 }
 
-/** Values equal as link values (order of keys does not matter). */
-export function sameValues(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
-}
