@@ -16,6 +16,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { dirname, join } from 'node:path';
 import type { LinkDefinition } from '../core/wire.js';
 import { StratusError } from '../core/errors.js';
+import { needsCompaction, replayJournal } from '../core/journal.js';
 
 export interface PersistedActor {
   id: string;
@@ -78,10 +79,6 @@ export function emptyState(): HostState {
   return { version: 1, providers: [], apps: [] };
 }
 
-/** Compact the actor journal once it has this many lines more than twice the live actors. */
-const COMPACT_SLACK = 64;
-
-type ActorEntry = { put: PersistedActor } | { del: string };
 
 export class StateStore {
   private state: HostState;
@@ -170,7 +167,7 @@ export class StateStore {
   }
 
   /** One line, one write(2) on an O_APPEND descriptor, before the change is applied in memory. */
-  private append(entry: ActorEntry): void {
+  private append(entry: { put: PersistedActor } | { del: string }): void {
     try {
       if (this.fd === undefined) {
         mkdirSync(dirname(this.actorsFile), { recursive: true, mode: 0o700 });
@@ -187,7 +184,7 @@ export class StateStore {
 
   /** After a change is applied in memory (compaction writes what is in memory). */
   private compactIfLong(): void {
-    if (this.lines > 2 * this.actorsById.size + COMPACT_SLACK) this.compact();
+    if (needsCompaction(this.lines, this.actorsById.size)) this.compact();
   }
 
   /** Rewrite the journal with only the live actors (tmp + fsync + rename: never a half-written file). */
@@ -220,18 +217,10 @@ export function loadActorJournal(file: string, into: Map<string, PersistedActor>
     throw new StratusError('INTERNAL', `could not read the actor journal ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       'check the permissions of the data directory');
   }
-  let lines = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let entry: ActorEntry;
-    try { entry = JSON.parse(line) as ActorEntry; } catch { continue; /* a torn last line */ }
-    lines++;
-    if ('put' in entry && isPersistedActor(entry.put)) {
-      // a put of a known actor keeps its place: restore starts actors in first-start order
-      into.set(entry.put.id, entry.put);
-    } else if ('del' in entry && typeof entry.del === 'string') into.delete(entry.del);
-  }
-  return { lines, torn: text.length > 0 && !text.endsWith('\n') };
+  return replayJournal(text,
+    // a put of a known actor keeps its place: restore starts actors in first-start order
+    (put) => { if (isPersistedActor(put)) into.set(put.id, put); },
+    (del) => { if (typeof del === 'string') into.delete(del); });
 }
 
 function isPersistedActor(v: unknown): v is PersistedActor {

@@ -3,7 +3,7 @@
 // survives a crash or a power cut. Appending keeps a put O(1) however many links there are
 // (rewriting one state file per change made deploys of many actors quadratic); the journal is
 // compacted into a fresh file once it holds twice the live links. A truncated last line (a crash
-// mid-append) is ignored on open.
+// mid-append) is ignored on open, and the file rewritten before anything is appended to it.
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,11 +11,9 @@ import { StratusError } from '../../core/errors.js';
 import type { LinkDefinition } from '../../core/wire.js';
 import { linkDefinitionId } from '../../claims/linkdef-id.js';
 import { MemoryLinkStore, sameLink } from './link-store.js';
+import { needsCompaction, replayJournal } from '../../core/journal.js';
 
 type Entry = { put: LinkDefinition } | { del: string };
-
-/** Compact once the journal has this many lines more than twice the live links. */
-const COMPACT_SLACK = 64;
 
 export class FileLinkStore extends MemoryLinkStore {
   private lines = 0;
@@ -38,14 +36,11 @@ export class FileLinkStore extends MemoryLinkStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw storeError(path, 'read', e);
     }
     const store = new FileLinkStore(path, await open(path, 'a', 0o600));
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      let entry: Entry;
-      try { entry = JSON.parse(line) as Entry; } catch { continue; /* a torn last line */ }
-      store.lines++;
-      if ('put' in entry && isLink(entry.put)) store.apply({ ...entry.put, id: linkDefinitionId(entry.put.actor_id, entry.put.contract_id, entry.put.link_name) });
-      else if ('del' in entry && typeof entry.del === 'string') store.applyDelete(entry.del);
-    }
+    const journal = replayJournal(text,
+      (put) => { if (isLink(put)) store.apply({ ...put, id: linkDefinitionId(put.actor_id, put.contract_id, put.link_name) }); },
+      (del) => { if (typeof del === 'string') store.applyDelete(del); });
+    store.lines = journal.lines;
+    if (journal.torn) await store.compact();
     return store;
   }
 
@@ -95,7 +90,7 @@ export class FileLinkStore extends MemoryLinkStore {
       }
     }
     // still inside the write chain: appends that arrive meanwhile wait for the new file
-    if (this.lines > 2 * this.list().length + COMPACT_SLACK) await this.compact().catch(() => undefined);
+    if (needsCompaction(this.lines, this.size)) await this.compact().catch(() => undefined);
     this.writing = undefined;
     if (this.batch.length > 0) this.writing = this.flush();
   }
@@ -114,7 +109,7 @@ export class FileLinkStore extends MemoryLinkStore {
     const old = this.file;
     await rename(tmp, this.path);
     this.file = await open(this.path, 'a', 0o600);
-    this.lines = this.list().length;
+    this.lines = this.size;
     await old.close();
   }
 }

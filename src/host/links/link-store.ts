@@ -48,6 +48,9 @@ export class MemoryLinkStore implements LinkStore {
     return this.links.get(linkDefinitionId(actorId, contractId, linkName));
   }
 
+  /** How many links are stored (without copying them as list() does). */
+  protected get size(): number { return this.links.size; }
+
   list(): LinkDefinition[] {
     return [...this.links.values()];
   }
