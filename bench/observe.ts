@@ -30,7 +30,7 @@ import { signActorModule } from '../src/claims/sign.js';
 import { Host } from '../src/host/host.js';
 import { createProvider } from '../src/providers/registry.js';
 import type { HttpServerProvider } from '../src/providers/httpserver/provider.js';
-import { loadObservability, type Observability, type ObserveOptions } from '../src/observe/observability.js';
+import { loadObservability, type ObserveOptions } from '../src/observe/observability.js';
 import { tracingConfigFromEnv } from '../src/observe/tracing/config.js';
 import { CLI_ORIGIN } from '../src/core/wire.js';
 import { encodeRawHttpRequest } from '../src/providers/httpserver/request-encoder.js';

@@ -367,8 +367,3 @@ function actorFields(rec: ActorRecord, trace: CallTrace | undefined): LogFields 
   return { actor: rec.routed.id, actorName: rec.routed.name, ...(tp ? { traceId: tp.slice(3, 35) } : {}), ...(trace?.invocationId ? { invocation: trace.invocationId } : {}) };
 }
 
-/** An invocation of `target` (an actor key or call alias) from `origin`. */
-export function invocationOf(origin: WasmCloudEntity, target: string, operation: string, msg: Uint8Array): Invocation {
-  return { origin, target: actorEntity(target), operation, msg, id: '' };
-}
-

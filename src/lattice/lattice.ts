@@ -106,11 +106,6 @@ export class Lattice {
     return this.meta().directory;
   }
 
-  /** OCI reference -> actor or provider key, from the bucket's REFMAP_ entries. */
-  get refmaps(): ReadonlyMap<string, string> {
-    return this.meta().refmaps;
-  }
-
   /** Whether every connection is up. While one is not, lattice writes fail fast. */
   online(): boolean {
     return this.down.size === 0 && this.connections.every((c) => !c.isClosed());

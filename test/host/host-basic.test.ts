@@ -4,7 +4,7 @@ import { signedFixture, testHost, utf8, text, hostCallPayload } from '../support
 import { decode } from '../../src/codec/msgpack.js';
 import { isStratusError } from '../../src/core/errors.js';
 
-const { host, logs } = testHost();
+const { host } = testHost();
 after(() => host.shutdown());
 
 test('echo actor returns its payload through a worker instance', async () => {

@@ -43,15 +43,6 @@ export class ActorLanes {
     return this.lane;
   }
 
-  get kind(): LaneKind {
-    return this.lane.kind;
-  }
-
-  /** True while calls can take the inline fast path (inline lane, not moving). */
-  get fastPath(): boolean {
-    return this.moving === undefined && this.lane.kind === 'inline';
-  }
-
   invoke(operation: string, payload: Uint8Array, timeoutMs: number, maxResponseBytes?: number, trace?: CallTrace): Promise<Uint8Array> {
     if (this.moving) return this.moving.then(() => this.lane.invoke(operation, payload, timeoutMs, maxResponseBytes, trace));
     return this.lane.invoke(operation, payload, timeoutMs, maxResponseBytes, trace);

@@ -3,8 +3,6 @@
 // embedding) gets the same operations without persistence.
 import { builtinSource } from '../../providers/builtin-catalog.js';
 import { resolveActorRef } from '../../oci/resolve.js';
-import type { ActorDescription, LinkPutResult, ProviderDescription } from '../../host/api.js';
-import type { LinkDefinition } from '../../core/wire.js';
 import type { LatticeContext, LocalOps } from '../types.js';
 
 export type { LocalOps };

@@ -54,11 +54,6 @@ export class KvLinkStore extends MemoryLinkStore {
     return link;
   }
 
-  /** The keys whose values are in the local copy (for reconciling after a new snapshot). */
-  keys(): string[] {
-    return [...this.keyToId.keys()];
-  }
-
   /** A `LINKDEF_` entry from the bucket (or our own acknowledged write). */
   applyEntry(key: string, operation: 'PUT' | 'DEL' | 'PURGE', value: Uint8Array): void {
     if (operation !== 'PUT') {

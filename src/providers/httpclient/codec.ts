@@ -29,17 +29,6 @@ export function decodeHttpClientRequest(bytes: Uint8Array, path = 'HttpRequest')
   };
 }
 
-export function encodeHttpClientRequest(r: HttpClientRequest): Uint8Array {
-  return pack({ method: r.method, url: r.url, headers: r.headers, body: r.body });
-}
-
 export function encodeHttpClientResponse(r: HttpClientResponse): Uint8Array {
   return pack({ statusCode: r.statusCode, header: r.header, body: r.body });
-}
-
-export function decodeHttpClientResponse(bytes: Uint8Array, path = 'HttpResponse'): HttpClientResponse {
-  const o = asMap(unpack(bytes, path), path);
-  const status = required(o, 'statusCode', path);
-  if (typeof status !== 'number') throw new CodecError(`${path}.statusCode: expected an integer`);
-  return { statusCode: status, header: headerMap(required(o, 'header', path), `${path}.header`), body: asBlob(required(o, 'body', path), `${path}.body`) };
 }
