@@ -2,7 +2,7 @@
 // document's source ranges, to a line number (`line 12: spec.components[0].type: ...`), with a
 // "did you mean" where a near spelling exists. Pure: the text is already read.
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { editDistance } from '../host/links/link-input.js';
+import { nearest } from '../host/links/link-input.js';
 
 export interface ManifestProblem {
   /** Field path as text: `spec.components[0].traits[1].type`, or `top level`. */
@@ -49,17 +49,6 @@ export function splitPath(where: string): (string | number)[] {
     for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
   }
   return out;
-}
-
-/** The candidate within edit distance 2 (or a third of the word), if there is one. */
-export function nearest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) { best = c; bestD = d; }
-  }
-  return best;
 }
 
 export class Problems {

@@ -4,7 +4,8 @@
 // reported at once (line, field path, a suggestion) before anything is started.
 import { isAbsolute, resolve } from 'node:path';
 import { StratusError } from '../core/errors.js';
-import { formatProblem, LocatedYaml, nearest, Problems, type ManifestProblem } from './manifest-problems.js';
+import { formatProblem, LocatedYaml, Problems, type ManifestProblem } from './manifest-problems.js';
+import { nearest } from '../host/links/link-input.js';
 import { parseWadm } from './wadm/parse.js';
 
 export const MANIFEST_API_VERSION = 'stratus.dev/v1';

@@ -10,7 +10,8 @@ import {
   checkHeader, isObject, labels, list, str,
   type AppManifest, type ManifestActor, type ManifestContext, type ManifestLink, type ManifestProvider, type SpreadShare,
 } from '../manifest.js';
-import { nearest, type Problems } from '../manifest-problems.js';
+import type { Problems } from '../manifest-problems.js';
+import { nearest } from '../../host/links/link-input.js';
 import { publishedProvider, PUBLISHED_EXAMPLES } from './images.js';
 import { splitReplicas, type SpreadEntry } from './spread.js';
 

@@ -42,18 +42,19 @@ export function unknownValueWarnings(values: Record<string, string>, known: read
   const out: string[] = [];
   for (const key of Object.keys(values)) {
     if (lower.includes(key.toLowerCase())) continue;
-    const best = closest(key.toLowerCase(), lower);
-    out.push(`link value "${key}" is not one ${provider} knows and will be ignored${best ? `; did you mean "${known[lower.indexOf(best)]}"?` : ` (known: ${known.join(', ')})`}`);
+    const best = nearest(key, known);
+    out.push(`link value "${key}" is not one ${provider} knows and will be ignored${best ? `; did you mean "${best}"?` : ` (known: ${known.join(', ')})`}`);
   }
   return out;
 }
 
-/** The candidate within edit distance 2 (or a third of the word), if there is one. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate within edit distance 2 (or a third of the word) ignoring case, as spelled among
+ *  the candidates; the first of the nearest ones; undefined if none is that near. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {
-    const d = editDistance(word, c);
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestD) { best = c; bestD = d; }
   }
   return best;
