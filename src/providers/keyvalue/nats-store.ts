@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { StratusError } from '../../core/errors.js';
 import type { EntryStore } from './entry-backend.js';
-import type { Entry, EntryTxn } from './semantics.js';
+import { copyEntry, isExpired, type Entry, type EntryTxn } from './semantics.js';
 
 /** Keys as NATS allows them ([-/_=A-Za-z0-9] and dots between tokens): every other byte, and the
  *  dot, becomes =HH (UTF-8), so any actor key maps to exactly one NATS key. '' becomes "=". */
@@ -94,9 +94,8 @@ export class NatsKvStore implements EntryStore {
           if (!l) throw new NeedKey(key);
           const e = l.entry;
           if (!e) return undefined;
-          if (e.t === 's' && e.x !== undefined && e.x <= now) return undefined;
-          // a fresh copy per run: operations change entries in place
-          return e.t === 's' ? { ...e } : { t: e.t, v: e.v.slice() } as Entry;
+          if (isExpired(e, now)) return undefined;
+          return copyEntry(e); // a fresh copy per run: operations change entries in place
         },
         // a blind write (Set) still needs the key's revision for its compare-and-set
         put: (key, entry) => { if (!loaded.has(key)) throw new NeedKey(key); writes.set(key, entry); },

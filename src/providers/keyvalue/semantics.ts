@@ -28,6 +28,11 @@ export function isExpired(e: Entry, now: number): boolean {
   return e.t === 's' && e.x !== undefined && e.x <= now;
 }
 
+/** A copy an operation may change in place (operations change entries they read). */
+export function copyEntry(e: Entry): Entry {
+  return e.t === 's' ? { ...e } : { t: e.t, v: e.v.slice() } as Entry;
+}
+
 /** Strict decimal form, as Redis parses integers: no sign on zero, no leading zeros, no spaces. */
 const INT_RE = /^(0|-?[1-9][0-9]{0,9})$/;
 

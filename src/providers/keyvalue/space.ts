@@ -2,7 +2,7 @@
 // once a store is full, writes that need more space are refused one by one with a clear error,
 // while reads, deletes and writes that keep or shrink a value go on. Pure logic, no I/O.
 import { StratusError } from '../../core/errors.js';
-import type { Entry, EntryTxn } from './semantics.js';
+import { copyEntry, type Entry, type EntryTxn } from './semantics.js';
 import { formatSize } from './settings.js';
 
 /** Bookkeeping bytes per stored key and per list/set item, beyond the strings themselves. */
@@ -18,10 +18,6 @@ export function entryBytes(key: string, e: Entry): number {
   let n = ENTRY_OVERHEAD + key.length;
   for (const item of e.v) n += ITEM_OVERHEAD + item.length;
   return n;
-}
-
-function copyEntry(e: Entry): Entry {
-  return e.t === 's' ? { ...e } : { t: e.t, v: e.v.slice() } as Entry;
 }
 
 /**
