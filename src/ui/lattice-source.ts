@@ -19,6 +19,11 @@ import { LatticePoller } from './lattice-poller.js';
 import { latticeHostRows, type ActorRow, type LatticeHostRow, type ProviderRow, type Snapshot } from './snapshot.js';
 import type { ActionBody, DashboardSource, Failure } from './source.js';
 
+/** Events that leave the picture as it is, so they redraw nothing (each redraw asks every host for
+ *  its inventory): invocations (a wasmCloud host publishes one per call), and the periodic health
+ *  report that repeats the last one (a change comes as health_check_passed/_failed). */
+const PICTURE_UNCHANGED = new Set(['invocation_succeeded', 'invocation_failed', 'health_check_status']);
+
 /** How often the hosts are pinged without an event saying one came or went. */
 const HOSTS_MS = 10_000;
 /** How often each host's observe extension is asked while a page is open. */
@@ -221,7 +226,7 @@ export function latticeSource(o: LatticeSourceOptions): DashboardSource {
         // host's heartbeat says nothing new; anything else changes what the hosts run
         const known = hosts?.some((h) => h.id === event.source) ?? false;
         if (name === 'host_started' || name === 'host_stopped' || (name === 'host_heartbeat' && !known)) void ping().then(changed, changed);
-        else if (name !== 'host_heartbeat') changed();
+        else if (name !== 'host_heartbeat' && !PICTURE_UNCHANGED.has(name)) changed();
       }).then((s) => { if (stopped) for (const x of s) x.unsubscribe(); else subs = s; }, () => undefined);
       const timer = setInterval(() => { if (connected()) void ping().then(changed, () => undefined); }, HOSTS_MS);
       // each host's observe extension, while the page is open (nothing is asked without one)
