@@ -1,11 +1,10 @@
 // `stratus app deploy|undeploy|list|status|get|validate`: whole applications from a YAML manifest,
 // Stratus's own format or wadm's `core.oam.dev/v1beta1` Applications (docs/app-manifests.md).
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { addOutputOption, commandAction as run, emit, EXIT } from '../output.js';
 import { controlRequest } from '../../control/client.js';
-import { APP_MANIFEST, checkUserFile } from '../../core/user-files.js';
+import { APP_MANIFEST, checkUserFile, readUserFile } from '../../core/user-files.js';
 import { renderTable } from '../../control/table.js';
 import type { AppRecord } from '../../control/state-store.js';
 import type { AppDetail, AppStatus, DeployResult, UndeployResult } from '../../control/controller.js';
@@ -80,14 +79,15 @@ export function register(program: Command): void {
     .description('check a manifest without a host: every problem with its line and a suggestion, and warnings (e.g. an actor claiming a contract it gets no link for)'))
     .action(run(async (format, manifest: string) => {
       const abs = resolve(manifest);
-      await checkUserFile(abs, APP_MANIFEST);
+      const text = Buffer.from(await readUserFile(abs, APP_MANIFEST)).toString('utf8'); // checked and read in one go
       const { validateManifestFile } = await import('../../control/app-validate.js');
-      const r = await validateManifestFile(abs, await readFile(abs, 'utf8'));
+      const { formatProblem } = await import('../../control/manifest-problems.js');
+      const r = await validateManifestFile(abs, text);
       emit(format, r, () => [
         r.valid ? `${manifest}: valid ${r.format} manifest "${r.name}" (${r.summary})` : `${manifest}: ${r.problems.length} problem(s)`,
         ...r.problems.map((p) => `${manifest}:${p.line ?? 1}: ${p.where === 'top level' ? '' : `${p.where}: `}${p.what}`),
         ...r.notes.map((n) => `note: ${n}`),
-        ...r.warnings.map((w) => `warning: ${w.line ? `line ${w.line}: ` : ''}${w.where === 'top level' ? '' : `${w.where}: `}${w.what}`),
+        ...r.warnings.map((w) => `warning: ${formatProblem(w)}`),
       ].join('\n'));
       if (!r.valid) process.exitCode = EXIT.REJECTED;
     }));
