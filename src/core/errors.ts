@@ -61,3 +61,8 @@ export class LinkError extends StratusError {
 export function isStratusError(e: unknown, code?: StratusErrorCode): e is StratusError {
   return e instanceof StratusError && (code === undefined || e.code === code);
 }
+
+/** The message of anything thrown (an Error's message, else its text). */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

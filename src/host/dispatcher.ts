@@ -7,7 +7,7 @@
 // host has one.
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { isStratusError, notStartedError, StratusError } from '../core/errors.js';
+import { isStratusError, notStartedError, StratusError, errorText } from '../core/errors.js';
 import { actorEntity, providerEntity, type Invocation, type InvokeOptions, type WasmCloudEntity } from '../core/wire.js';
 import type { HostCallResult } from '../abi/guest.js';
 import { authorizeInbound, describeActor, routeHostCall, type Route, type RoutedActor, type RouteTables } from './router.js';
@@ -54,10 +54,6 @@ const REMOTE = Symbol('remote');
 
 /** Routes a guest may create are bounded per actor (guests choose the strings). */
 const MAX_CACHED = 256;
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** A short id that ties the text a caller saw to the full explanation in the log and events. */
 export function newRef(): string {

@@ -6,7 +6,7 @@ import { isoSeconds } from '../claims/verify.js';
 import { createKeyPair, fromSeed } from '../claims/nkeys.js';
 import { stratusHome } from '../core/home.js';
 import { HostScope } from '../core/scope.js';
-import { isStratusError, LinkError, notStartedError, StratusError } from '../core/errors.js';
+import { isStratusError, LinkError, notStartedError, StratusError, errorText } from '../core/errors.js';
 import { actorEntity, CLI_ORIGIN, type Invocation, type InvokeOptions, type LinkDefinition, type WasmCloudEntity } from '../core/wire.js';
 import type { PolicyGate } from './policy-gate.js';
 import type { ActorDescription, HostApi, HostInventory, HostOptions, LinkPutResult, LinkView, ProviderDescription, StartActorOptions } from './api.js';
@@ -32,10 +32,6 @@ import { SIGNAL_POLLER } from './lanes/worker/signal-poller.js';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
 export const DEFAULTS = { rpcTimeoutMs: 2000, maxMemoryPages: 1024, maxInstances: 2, inlineMaxInstances: 32 } as const;
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 export class Host implements HostApi {
   readonly id: string;

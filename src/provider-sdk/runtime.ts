@@ -10,7 +10,7 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { join } from 'node:path';
 import { fromSeed } from '../claims/nkeys.js';
 import { decodeMsgpack } from '../codec/msgpack-decoder.js';
-import { notStartedError, StratusError } from '../core/errors.js';
+import { notStartedError, StratusError, errorText } from '../core/errors.js';
 import { stratusHome } from '../core/home.js';
 import { HostScope } from '../core/scope.js';
 import type { Invocation, InvokeOptions, LinkDefinition } from '../core/wire.js';
@@ -32,10 +32,6 @@ export interface RuntimeOptions {
   log?(level: Level, text: string): void;
   /** Called once the provider has stopped because the lattice asked it to (`.shutdown`). */
   onShutdown?(): void;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** `host:port` or a URL, as HostData.lattice_rpc_url may give it. */

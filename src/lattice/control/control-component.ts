@@ -3,7 +3,7 @@
 // every request. Every message is untrusted: a handler's refusal or failure becomes
 // `{"accepted":false,"error":…}` (with the error code in a header) and the host goes on.
 import { headers, type Msg, type Subscription } from '@nats-io/nats-core';
-import { isStratusError, type StratusErrorCode } from '../../core/errors.js';
+import { isStratusError, type StratusErrorCode, errorText } from '../../core/errors.js';
 import type { LatticeComponent, LatticeContext } from '../types.js';
 import { ERROR_CODE_HEADER, failureAck, Refusal } from './acks.js';
 import type { ControlState } from './control-state.js';
@@ -16,10 +16,6 @@ import { hostSubscriptions, isHostCommand, subjectTokens } from './subjects.js';
 
 /** How long draining waits for commands in flight (a start of a big module takes a while). */
 const DRAIN_WAIT_MS = 30_000;
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 export class ControlComponent implements LatticeComponent {
   readonly name = 'control';

@@ -4,7 +4,7 @@
 // `provider_start_failed`, and the host's own `actor_started`, `provider_started`); stops and
 // updates are done before the acknowledgement, as OTP does.
 import { readActorClaims } from '../../claims/verify.js';
-import { isStratusError, type StratusErrorCode } from '../../core/errors.js';
+import { isStratusError, type StratusErrorCode, errorText } from '../../core/errors.js';
 import type { ActorDescription } from '../../host/api.js';
 import { Refusal, successAck } from './acks.js';
 import {
@@ -32,10 +32,6 @@ export interface Outcome {
 export const MAX_INSTANCES = 1000;
 
 const enc = new TextEncoder();
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 function codeOf(e: unknown): StratusErrorCode {
   return e instanceof Refusal || isStratusError(e) ? e.code : 'INTERNAL';

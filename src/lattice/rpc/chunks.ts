@@ -5,7 +5,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { StratusError } from '../../core/errors.js';
+import { StratusError, errorText } from '../../core/errors.js';
 
 /** Payloads over this many bytes are chunked (wasmbus-rpc's CHUNK_THRESHOLD_BYTES; the OTP NIF
  *  chunks over 700 KiB, and this side accepts either). */
@@ -26,10 +26,6 @@ export const MAX_CHUNKED_BYTES = 64 * 1024 * 1024;
 /** The object holding a response's payload. */
 export function responseObject(invocationId: string): string {
   return `${invocationId}-r`;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function mib(n: number): string {

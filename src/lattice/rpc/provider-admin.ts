@@ -4,6 +4,7 @@
 import type { Msg } from '@nats-io/nats-core';
 import { packr } from '../../codec/msgpack.js';
 import type { ServingHost } from './server.js';
+import { errorText } from '../../core/errors.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -13,10 +14,6 @@ export interface AdminDeps {
 }
 
 const SHUTTING_DOWN = new TextEncoder().encode('shutting down');
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** `.health`: msgpack HealthCheckResponse{healthy, message?}; the request body is ignored. */
 export async function answerHealth(d: AdminDeps, msg: Msg, providerKey: string, linkName: string): Promise<void> {

@@ -5,7 +5,7 @@
 // checked (antiforgery.ts), de-chunked, run through the host (never forwarded again) and answered
 // with an InvocationResponse; every refusal has its own text and its own `invocation_failed` event.
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { isStratusError, type StratusErrorCode } from '../../core/errors.js';
+import { isStratusError, type StratusErrorCode, errorText } from '../../core/errors.js';
 import type { Invocation } from '../../core/wire.js';
 import type { Host } from '../../host/host.js';
 import { isRefusal, verifyHash, verifyInvocation, type Refusal, type Verified } from './antiforgery.js';
@@ -37,10 +37,6 @@ export interface ServerDeps {
 
 /** What a subscription serves: an actor, or a provider on a link name. */
 type Served = { kind: 'actor'; key: string; subject: string } | { kind: 'provider'; key: string; linkName: string; subject: string };
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 export class RpcServer {
   /** Subscriptions by the subject they serve (an actor's, or a provider's three). */

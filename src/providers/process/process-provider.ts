@@ -16,7 +16,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { fromSeed } from '../../claims/nkeys.js';
 import { decodeMsgpack } from '../../codec/msgpack-decoder.js';
 import { packr } from '../../codec/msgpack.js';
-import { notStartedError, StratusError } from '../../core/errors.js';
+import { notStartedError, StratusError, errorText } from '../../core/errors.js';
 import type { Invocation, LinkDefinition } from '../../core/wire.js';
 import type { CapabilityProvider, ProviderHealth, ProviderHost } from '../../host/provider-contract.js';
 import { InvocationSigner } from '../../lattice/rpc/antiforgery.js';
@@ -51,10 +51,6 @@ export interface ProcessProviderOptions {
 }
 
 type State = 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
