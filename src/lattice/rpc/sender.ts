@@ -60,7 +60,6 @@ export class RpcSender implements RemoteRoute {
 
   async invoke(inv: Invocation, opts?: InvokeOptions): Promise<Uint8Array> {
     const target = this.resolve(inv.target);
-    const name = target.link_name === '' ? this.d.directory.actor(target.public_key)?.name : undefined;
     const id = invocationId(inv);
     const payload = inv.msg;
     const chunked = payload.length > CHUNK_THRESHOLD;
@@ -84,7 +83,8 @@ export class RpcSender implements RemoteRoute {
       reply = await this.replies.request(subject, encodeInvocation(wire), timeout, traceHeaders(inv.traceContext));
     } catch (e) {
       if (chunked) void this.d.chunks.discard(id);
-      throw this.requestFailed(e, target, subject, timeout, name);
+      // the actor's name only for the error text: looked up when a call failed, not on every call
+      throw this.requestFailed(e, target, subject, timeout, target.link_name === '' ? this.d.directory.actor(target.public_key)?.name : undefined);
     }
     let resp;
     try {
