@@ -5,7 +5,6 @@ import { verifyActorModule } from '../claims/verify.js';
 import type { VerifiedActor } from '../claims/types.js';
 import { assertPortable } from '../wasm/portability.js';
 import { limitMemory } from '../wasm/memory-limit.js';
-import { JWT_SECTION_NAMES, stripCustomSections } from '../wasm/custom-sections.js';
 import { prepareForHostThread } from '../wasm/host-thread.js';
 import type { HostScope } from '../core/scope.js';
 import { parseModule } from '../wasm/sections.js';
@@ -59,10 +58,10 @@ export function inlineObstacle(patched: Uint8Array): string | undefined {
  * rejects when the instrumentation cannot handle it (the actor then runs on worker threads);
  * `slow` resolves when it is a transform away rather than a cache read (see startsOnWorkers).
  */
-export function prepareInline(scope: HostScope, patched: Uint8Array, log: (level: 'debug' | 'info' | 'warn' | 'error', text: string) => void, cachedOnly = false): ModuleInMaking {
-  // Without the claims token: it changes with every signing (iat), and a re-signed but otherwise
-  // identical module would miss the code cache and pay the ~1.4 s transform again.
-  const input = stripCustomSections(patched, JWT_SECTION_NAMES);
+export function prepareInline(scope: HostScope, input: Uint8Array, log: (level: 'debug' | 'info' | 'warn' | 'error', text: string) => void, cachedOnly = false): ModuleInMaking {
+  // `input` is the module without the claims token (the caller strips it): it changes with every signing
+  // (iat), and a re-signed but otherwise identical module would miss the code cache and pay the
+  // ~1.4 s transform again.
   // Copies of one module (different claims, same code) share one compiled module (module-memo.ts).
   return sharedModule(scope, input, () => {
     let slow!: () => void;

@@ -127,10 +127,11 @@ export class Host implements HostApi {
   private async newActorRecord(loaded: LoadedActor, count: number, opts: StartActorOptions, maxMemoryPages: number): Promise<ActorRecord> {
     const { verified, routed, patched } = loaded;
     const label = describeActor(routed);
-    const { inline, later } = await this.inlineModule(patched, label);
-    // Kept for a move to worker threads: without the claims section (the worker is told the claims),
-    // so every copy of a module holds the same bytes (module-memo.ts) rather than its own.
+    // Without the claims section: the input of host-thread preparation (its code cache key), and what
+    // is kept for a move to worker threads (the worker is told the claims), so every copy of a
+    // module holds the same bytes (module-memo.ts) rather than its own.
     const workerBytes = sharedBytes(this.scope, stripCustomSections(patched, JWT_SECTION_NAMES));
+    const { inline, later } = await this.inlineModule(patched, workerBytes, label);
     const maxInstances = Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? (inline || later ? DEFAULTS.inlineMaxInstances : DEFAULTS.maxInstances));
     let rec!: ActorRecord;
     const lanes = new ActorLanes({
@@ -211,14 +212,14 @@ export class Host implements HostApi {
    * threads: isolation=worker, a blocking WASI import, or a module the instrumentation cannot
    * handle (said in the log; it still runs, on workers).
    */
-  private async inlineModule(patched: Uint8Array, label: string): Promise<{ inline?: WebAssembly.Module; later?: { module: Promise<WebAssembly.Module>; release: () => void } }> {
+  private async inlineModule(patched: Uint8Array, withoutClaims: Uint8Array, label: string): Promise<{ inline?: WebAssembly.Module; later?: { module: Promise<WebAssembly.Module>; release: () => void } }> {
     if ((this.opts.isolation ?? 'inline') !== 'inline') return {};
     const obstacle = inlineObstacle(patched);
     if (obstacle) {
       this.log('info', `actor ${label} runs on worker threads: ${obstacle}`);
       return {};
     }
-    const prep = prepareInline(this.scope, patched, (level, text) => this.log(level, `actor ${label}: ${text}`), this.opts.prepareMissing === false);
+    const prep = prepareInline(this.scope, withoutClaims, (level, text) => this.log(level, `actor ${label}: ${text}`), this.opts.prepareMissing === false);
     const failed = (e: unknown) => {
       this.log('info', `actor ${label} runs on worker threads: it could not be prepared for the host thread (${errorText(e).split('\n')[0]})`);
       return undefined;

@@ -24,8 +24,15 @@ class ModuleMemo {
     if (this.done.get(key)?.deref() === undefined) this.done.delete(key);
   });
 
+  /** The key of each array sameBytes() kept, so a start hashes its bytes once, not per lookup. */
+  private readonly keyOfKept = new WeakMap<Uint8Array, string>();
+
+  private keyOf(b: Uint8Array): string {
+    return this.keyOfKept.get(b) ?? createHash('sha256').update(b).digest('base64');
+  }
+
   get(bytes: Uint8Array, make: () => ModuleInMaking): ModuleInMaking {
-    const key = createHash('sha256').update(bytes).digest('base64');
+    const key = this.keyOf(bytes);
     const have = this.done.get(key)?.deref();
     if (have) return { module: Promise.resolve(have), slow: NEVER };
     let p = this.pending.get(key);
@@ -49,10 +56,11 @@ class ModuleMemo {
 
   /** One copy of equal bytes, while someone holds it. */
   sameBytes(b: Uint8Array): Uint8Array {
-    const key = createHash('sha256').update(b).digest('base64');
+    const key = this.keyOf(b);
     const have = this.bytes.get(key)?.deref();
     if (have) return have;
     this.bytes.set(key, new WeakRef(b));
+    this.keyOfKept.set(b, key);
     this.bytesCleanup.register(b, key);
     return b;
   }
