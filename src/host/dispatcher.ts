@@ -88,10 +88,7 @@ export class Dispatcher {
     const t = this.d.telemetry;
     if (rec === REMOTE) return this.observe(inv, inv.target.public_key, this.d.remote!.invoke(inv, opts), t ? performance.now() : 0, undefined);
     if (rec instanceof StratusError) return this.rejected(inv, rec);
-    const started = t ? performance.now() : 0;
-    const trace = t?.traceInvocation?.(inv, rec.routed.id, rec.routed.name);
-    const p = rec.lanes.invoke(inv.operation, inv.msg, opts?.timeoutMs ?? this.d.rpcTimeoutMs, opts?.maxResponseBytes, trace);
-    return this.observe(inv, rec.routed.id, p, started, trace);
+    return this.run(inv, rec, opts);
   }
 
   /**
@@ -113,10 +110,7 @@ export class Dispatcher {
     const rec = this.target(inv, true);
     if (rec instanceof StratusError) return this.rejected(inv, rec);
     if (rec === REMOTE) throw new Error('unreachable');
-    const t = this.d.telemetry;
-    const started = t ? performance.now() : 0;
-    const trace = t?.traceInvocation?.(inv, rec.routed.id, rec.routed.name);
-    return this.observe(inv, rec.routed.id, rec.lanes.invoke(inv.operation, inv.msg, opts?.timeoutMs ?? this.d.rpcTimeoutMs, opts?.maxResponseBytes, trace), started, trace);
+    return this.run(inv, rec, opts);
   }
 
   /**
@@ -131,7 +125,16 @@ export class Dispatcher {
     return this.runNow(inv, rec, opts);
   }
 
-  /** Runs an invocation on a local actor, answering without a promise when it finishes at once. */
+  /** Runs an invocation on a local actor. */
+  private run(inv: Invocation, rec: ActorRecord, opts?: InvokeOptions): Promise<Uint8Array> {
+    const t = this.d.telemetry;
+    const started = t ? performance.now() : 0;
+    const trace = t?.traceInvocation?.(inv, rec.routed.id, rec.routed.name);
+    const p = rec.lanes.invoke(inv.operation, inv.msg, opts?.timeoutMs ?? this.d.rpcTimeoutMs, opts?.maxResponseBytes, trace);
+    return this.observe(inv, rec.routed.id, p, started, trace);
+  }
+
+  /** run() answering without a promise when an inline actor finishes at once. */
   private runNow(inv: Invocation, rec: ActorRecord, opts?: InvokeOptions): Uint8Array | Promise<Uint8Array> {
     const t = this.d.telemetry;
     const started = t ? performance.now() : 0;
