@@ -14,12 +14,17 @@ export interface CallFigures { operations: OperationFigures[]; hostCalls: HostCa
 const ms = (s: number) => (Number.isFinite(s) ? Math.round(s * 1e6) / 1e3 : 0);
 
 export function callFigures(calls: CallStats): CallFigures {
-  const operations = calls.snapshot().map((o) => {
-    const errors = Object.entries(o.outcomes).reduce((n, [k, v]) => (k === 'ok' ? n : n + (v ?? 0)), 0);
-    return { actor: o.actor, operation: o.operation, count: o.count, errors, outcomes: o.outcomes as Record<string, number>, p50Ms: ms(o.p50Seconds), p99Ms: ms(o.p99Seconds) };
-  });
+  const operations: OperationFigures[] = [];
   const hostCalls: HostCallFigures[] = [];
   for (const [actor, a] of calls.actors.map) {
+    for (const [operation, s] of a.operations.map) {
+      const count = s.latency.count;
+      operations.push({
+        actor, operation, count, errors: s.outcomes.total - s.outcomes.ok,
+        outcomes: Object.fromEntries(s.outcomes.entries().filter(([, n]) => n > 0)),
+        p50Ms: ms(s.latency.quantile(0.5)), p99Ms: ms(s.latency.quantile(0.99)),
+      });
+    }
     for (const [contract, c] of a.hostCalls.map) {
       const count = c.total;
       hostCalls.push({ actor, contract, count, errors: count - c.ok, outcomes: Object.fromEntries(c.entries().filter(([, n]) => n > 0)) });

@@ -44,18 +44,6 @@ export class ActorStats {
   readonly moves = new Map<string, number>();
 }
 
-/** One actor operation's figures, for the dashboard. */
-export interface OperationSummary {
-  actor: string;
-  operation: string;
-  count: number;
-  outcomes: Partial<Record<Outcome, number>>;
-  meanSeconds: number;
-  /** Upper estimates from the latency buckets. */
-  p50Seconds: number;
-  p99Seconds: number;
-}
-
 export class CallStats {
   readonly actors = new BoundedMap(LIMITS.actors, () => new ActorStats());
 
@@ -73,23 +61,5 @@ export class CallStats {
     const moves = this.actors.get(actorId).moves;
     const key = `${from}>${to}`;
     moves.set(key, (moves.get(key) ?? 0) + 1);
-  }
-
-  /** Invocation figures per actor and operation. */
-  snapshot(): OperationSummary[] {
-    const out: OperationSummary[] = [];
-    for (const [actor, a] of this.actors.map) {
-      for (const [operation, s] of a.operations.map) {
-        const count = s.latency.count;
-        out.push({
-          actor, operation, count,
-          outcomes: Object.fromEntries(s.outcomes.entries().filter(([, n]) => n > 0)),
-          meanSeconds: count ? s.latency.sum / count : NaN,
-          p50Seconds: s.latency.quantile(0.5),
-          p99Seconds: s.latency.quantile(0.99),
-        });
-      }
-    }
-    return out;
   }
 }
