@@ -12,27 +12,34 @@ function badAddress(text: string, why: string): StratusError {
     `give a port (9464, served on 127.0.0.1), HOST:PORT (0.0.0.0:9464 for every interface) or [IPv6]:PORT`);
 }
 
-function portOf(text: string, p: string): number {
-  if (!/^\d{1,5}$/.test(p) || Number(p) > 65535) throw badAddress(text, `"${p}" is not a port number (0-65535)`);
-  return Number(p);
+/**
+ * A listen address: `PORT`, `:PORT`, `HOST:PORT` or `[IPv6]:PORT`, on 127.0.0.1 when no host is
+ * given. `bad(why)` makes the flag's own error. Shared by `--metrics` and the dashboard's `--ui`.
+ */
+export function parseListenAddress(text: string, bad: (why: string) => StratusError): ListenAddress {
+  const portOf = (p: string): number => {
+    if (!/^\d{1,5}$/.test(p) || Number(p) > 65535) throw bad(`"${p}" is not a port number (0-65535)`);
+    return Number(p);
+  };
+  const v = text.trim();
+  if (/^\d+$/.test(v)) return { host: '127.0.0.1', port: portOf(v) };
+  const bracket = /^\[([^\]]+)\]:(.*)$/.exec(v);
+  if (bracket) {
+    if (isIP(bracket[1]!) !== 6) throw bad(`${bracket[1]} is not an IPv6 address`);
+    return { host: bracket[1]!, port: portOf(bracket[2]!) };
+  }
+  const i = v.lastIndexOf(':');
+  if (i < 0) throw bad('no port');
+  const host = v.slice(0, i) || '127.0.0.1';
+  if (host.includes(':')) throw bad('an IPv6 address needs brackets');
+  if (!/^[A-Za-z0-9.-]+$/.test(host)) throw bad(`"${host}" is not a host name or address`);
+  return { host, port: portOf(v.slice(i + 1)) };
 }
 
 /** `9464`, `:9464`, `HOST:PORT` or `[IPv6]:PORT`; `true` (the flag without a value) is the default. */
 export function parseMetricsAddress(text: string | true): ListenAddress {
   if (text === true || text === '') return { host: '127.0.0.1', port: DEFAULT_METRICS_PORT };
-  const v = text.trim();
-  if (/^\d+$/.test(v)) return { host: '127.0.0.1', port: portOf(text, v) };
-  const bracket = /^\[([^\]]+)\]:(.*)$/.exec(v);
-  if (bracket) {
-    if (isIP(bracket[1]!) !== 6) throw badAddress(text, `${bracket[1]} is not an IPv6 address`);
-    return { host: bracket[1]!, port: portOf(text, bracket[2]!) };
-  }
-  const i = v.lastIndexOf(':');
-  if (i < 0) throw badAddress(text, 'no port');
-  const host = v.slice(0, i) || '127.0.0.1';
-  if (host.includes(':')) throw badAddress(text, 'an IPv6 address needs brackets');
-  if (!/^[A-Za-z0-9.-]+$/.test(host)) throw badAddress(text, `"${host}" is not a host name or address`);
-  return { host, port: portOf(text, v.slice(i + 1)) };
+  return parseListenAddress(text, (why) => badAddress(text, why));
 }
 
 export function formatAddress(a: ListenAddress): string {
