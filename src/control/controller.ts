@@ -435,7 +435,7 @@ export class HostController {
       return id;
     }
     const id = mod.id;
-    const running = this.d.host.inventory().actors.find((a) => a.id === id);
+    const running = this.d.host.describeActor(id);
     const mine = ownsActor(prevStarted, id);
     if (!running) {
       if (!dry) await this.startActorBytes(mod.bytes, mod.file, count);
@@ -476,7 +476,7 @@ export class HostController {
       if (app) { app.started = startedBy(app); give(app.started); }
     });
     const hostLinks = this.d.host.links();
-    const actorName = (id: string) => this.d.host.inventory().actors.find((a) => a.id === id)?.name || shortId(id);
+    const actorName = (id: string) => this.d.host.describeActor(id)?.name || shortId(id);
     for (const l of parts.links) {
       const what = `link ${actorName(l.actor_id)} on ${l.contract_id} (link name ${l.link_name})`;
       if (!hostLinks.some((x) => sameLink(x, l))) continue;

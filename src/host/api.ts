@@ -122,6 +122,8 @@ export interface HostApi {
   stopActor(actorId: string): Promise<void>;
   /** Whether the actor (public key) has instances on this host. */
   runsActor(actorId: string): boolean;
+  /** One running actor as inventory() describes it (without describing every actor), or undefined. */
+  describeActor(actorId: string): ActorDescription | undefined;
   scaleActor(actorId: string, count: number): Promise<ActorDescription>;
   /** Live update: a newer revision of a running actor (same key) takes over without dropping calls. */
   updateActor(module: Uint8Array, opts?: StartActorOptions): Promise<ActorDescription>;

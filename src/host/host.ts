@@ -315,6 +315,11 @@ export class Host implements HostApi {
     return this.actors.has(actorId);
   }
 
+  describeActor(actorId: string): ActorDescription | undefined {
+    const rec = this.actors.get(actorId);
+    return rec && this.describe(rec);
+  }
+
   private actorRecord(target: string): ActorRecord {
     const rec = this.actors.resolve(target);
     if (!rec) {
