@@ -34,7 +34,7 @@ import { loadObservability, type ObserveOptions } from '../src/observe/observabi
 import { tracingConfigFromEnv } from '../src/observe/tracing/config.js';
 import { CLI_ORIGIN } from '../src/core/wire.js';
 import { encodeRawHttpRequest } from '../src/providers/httpserver/request-encoder.js';
-import { freePort, measure, stopChild } from './wrk.js';
+import { freePort, measure, stopChild, waitForHttp } from './wrk.js';
 import { median, numberArg } from './stats.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -269,15 +269,11 @@ spec:
   });
   const url = `http://127.0.0.1:${port}/bloggo`;
   const stop = async () => { await stopChild(child); rmSync(home, { recursive: true, force: true }); };
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) { await stop(); throw new Error(`stratus up ${extraArgs.join(' ')} exited with ${child.exitCode}`); }
-    try {
-      const res = await fetch(url);
-      await res.text();
-      if (res.status === 200) break;
-    } catch { /* not yet */ }
-    if (i > 600) { await stop(); throw new Error('stratus up did not answer'); }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitForHttp(url, child, `stratus up ${extraArgs.join(' ')}`);
+  } catch (e) {
+    await stop();
+    throw e;
   }
   return { url, pid: child.pid!, stop };
 }

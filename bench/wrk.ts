@@ -2,7 +2,9 @@
 // the process's CPU time per request from /proc (Linux), waiting for and stopping servers.
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+
+/** Free loopback ports: the tests' helper. */
+export { freePort } from '../test/support/servers.js';
 
 export interface WrkOptions { threads: number; connections: number; duration: number }
 
@@ -40,16 +42,6 @@ export function measure(url: string, pid: number, o: WrkOptions): WrkResult {
   return { ...r, cpuUsPerReq: used / requests, mainUsPerReq: main / requests };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
 
 function toMs(v: string, unit: string): number {
   const n = Number(v);
