@@ -1,7 +1,7 @@
 // Link values of wasmcloud:httpclient. Outbound HTTP is denied by default: a link allows exactly
 // the hosts its `allowed_hosts` names. Pure: bad values fail at link-put time.
 import { LinkError } from '../../core/errors.js';
-import { linkValue } from '../link-values.js';
+import { linkValue, SIZE_SUFFIXES, sizeValue, timeoutValue } from '../link-values.js';
 
 export const KNOWN_KEYS = ['allowed_hosts', 'timeout_ms', 'max_response_len', 'max_request_len'] as const;
 export const DEFAULT_MAX_RESPONSE_LEN = 16 * 1024 * 1024;
@@ -18,24 +18,16 @@ export interface HttpClientSettings {
   maxRequestBytes: number;
 }
 
-const SIZE_SUFFIX: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+/** The shared suffixes, and `b` for bytes. */
+const SIZE_SUFFIX: Record<string, number> = { ...SIZE_SUFFIXES, b: 1 };
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 function parseSize(text: string, what: string): number {
-  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(text);
-  const mult = m ? SIZE_SUFFIX[m[2]!.toLowerCase()] : undefined;
-  if (!m || mult === undefined || Number(m[1]) <= 0) {
-    throw new LinkError(`httpclient link value ${what}="${text}" is not a size`, `use a positive number of bytes, optionally with K, M or G, e.g. ${what}=1M`);
-  }
-  return Number(m[1]) * mult;
+  return sizeValue(text, 'httpclient', what, '1M', SIZE_SUFFIX);
 }
 
 function parseTimeout(text: string): number {
-  const t = text.trim();
-  if (!/^\d+$/.test(t) || Number(t) <= 0 || Number(t) > 3_600_000) {
-    throw new LinkError(`httpclient link value timeout_ms="${text}" is not a timeout`, 'use a whole number of milliseconds between 1 and 3600000, e.g. timeout_ms=5000');
-  }
-  return Number(t);
+  return timeoutValue(text, 'httpclient', 'timeout_ms');
 }
 
 export function parseHostRule(entry: string): HostRule {

@@ -1,7 +1,7 @@
 // Turns httpserver link values into listener settings (reference §2.3). Pure: no I/O, so bad values
 // are rejected at link-put time with a message that says which value and how to fix it.
 import { LinkError } from '../../core/errors.js';
-import { linkValue } from '../link-values.js';
+import { linkValue, sizeValue, timeoutValue } from '../link-values.js';
 
 export interface HttpServerSettings {
   host: string;
@@ -48,8 +48,6 @@ const MAX_CONNECTIONS_LIMIT = 1_000_000;
 export const KNOWN_KEYS = ['address', 'port', 'max_content_len', 'timeout_ms', 'max_connections', 'headers_timeout_ms', 'request_timeout_ms',
   'keepalive_timeout_ms', 'max_response_len', 'debug_errors', 'config_json', 'config_b64'] as const;
 
-const SIZE_SUFFIX: Record<string, number> = { '': 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
-
 export function parsePort(text: string, what: string): number {
   const t = text.trim();
   if (!/^\d{1,5}$/.test(t) || Number(t) > 65535) {
@@ -82,20 +80,11 @@ export function parseAddress(text: string): { host: string; port?: number } {
 }
 
 export function parseSize(text: string, what: string): number {
-  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(text);
-  const mult = m ? SIZE_SUFFIX[m[2]!.toLowerCase()] : undefined;
-  if (!m || mult === undefined || Number(m[1]) <= 0) {
-    throw new LinkError(`httpserver link value ${what}="${text}" is not a size`, `use a positive number of bytes, optionally with K, M or G, e.g. ${what}=10M`);
-  }
-  return Number(m[1]) * mult;
+  return sizeValue(text, 'httpserver', what, '10M');
 }
 
 export function parseTimeout(text: string, what: string): number {
-  const t = text.trim();
-  if (!/^\d+$/.test(t) || Number(t) <= 0 || Number(t) > 3_600_000) {
-    throw new LinkError(`httpserver link value ${what}="${text}" is not a timeout`, `use a whole number of milliseconds between 1 and 3600000, e.g. ${what}=5000`);
-  }
-  return Number(t);
+  return timeoutValue(text, 'httpserver', what);
 }
 
 export function parseConnectionCount(text: string, what: string): number {
