@@ -54,14 +54,20 @@ function looksLikeContract(s: string): boolean {
   return s.includes(':');
 }
 
+/** A builtin contract's route (its claim required), or undefined when `namespace` is not a builtin.
+ *  The worker lane's threads serve builtins by this same rule without a hop to the host thread. */
+export function routeBuiltin(caller: RoutedActor, namespace: string): Route | undefined {
+  if (!BUILTINS.includes(namespace)) return undefined;
+  return caller.caps.includes(namespace) ? { kind: 'builtin', contractId: namespace } : missingClaim(caller, namespace);
+}
+
 /**
  * Resolve one host call. Order: builtins (claim required), provider contracts (claim, then link,
  * then a running provider), then actors by public key or call alias (no claim needed).
  */
 export function routeHostCall(tables: RouteTables, caller: RoutedActor, binding: string, namespace: string): Route {
-  if (BUILTINS.includes(namespace)) {
-    return caller.caps.includes(namespace) ? { kind: 'builtin', contractId: namespace } : missingClaim(caller, namespace);
-  }
+  const builtin = routeBuiltin(caller, namespace);
+  if (builtin) return builtin;
   const linkName = binding === '' ? 'default' : binding;
   const link = tables.link(caller.id, namespace, linkName);
   if (link || (looksLikeContract(namespace) && binding !== '')) {

@@ -7,8 +7,7 @@ import { ProcExit } from '../../../abi/wasi.js';
 import { instantiateActor } from '../../../abi/instantiate.js';
 import { MSG, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { Channel, CTL, KIND } from './channel.js';
-import { BUILTINS } from '../../../core/contracts.js';
-import { missingClaim, type RoutedActor } from '../../router.js';
+import { routeBuiltin, type RoutedActor } from '../../router.js';
 import { runBuiltin } from '../../builtins.js';
 import { atCeiling } from '../call-errors.js';
 
@@ -30,13 +29,11 @@ function signal(): void {
 }
 
 function hostCall(b: string, n: string, o: string, p: Uint8Array): HostCallResult {
-  // Builtins are pure: authorize (same rule as router.ts) and serve them here, no thread hop.
-  if (actor && BUILTINS.includes(n)) {
-    if (!actor.caps.includes(n)) {
-      const denied = missingClaim(actor, n);
-      return { ok: false, error: denied.kind === 'denied' ? denied.message : 'denied' };
-    }
-    return runBuiltin(n, o, p, actor.id, (l, s) => post({ t: MSG.LOG, l, s, r: true }));
+  // Builtins are pure: authorize (router.ts's rule) and serve them here, no thread hop.
+  const builtin = actor && routeBuiltin(actor, n);
+  if (builtin) {
+    if (builtin.kind === 'denied') return { ok: false, error: builtin.message };
+    return runBuiltin(n, o, p, actor!.id, (l, s) => post({ t: MSG.LOG, l, s, r: true }));
   }
   Atomics.store(ctl, CTL.REPLY, 0);
   ch.write(KIND.HOST_CALL, [b, n, o, p]);
