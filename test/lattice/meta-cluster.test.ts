@@ -28,7 +28,7 @@ async function putEventually(m: Member, link: Parameters<Member['host']['putLink
   }
 }
 
-test('replicas 3: killing the stream leader loses no link; a new link can be put and reaches the other host; a host joining later gets all', async () => {
+test('replicas 3: killing the stream leader loses no link; a new link can be put and reaches the other host; a host joining later gets all', async (t) => {
   const prefix = uniquePrefix('r3');
   const config = latticeConfig(cluster.urls[0]!, prefix, { rpcServers: cluster.urls, ctlServers: cluster.urls, dataReplicas: 3 });
   const a = await member(config);
@@ -56,6 +56,8 @@ test('replicas 3: killing the stream leader loses no link; a new link can be put
     const late = createKeyPair('module').publicKey;
     await putEventually(a, { actor_id: late, provider_id: kvB.id, contract_id: 'wasmcloud:keyvalue', link_name: 'default', values: { after: 'kill' } });
     await until(() => kvB.linkPuts.some((l) => l.actor_id === late), 'the new link to reach B\'s provider', 30_000);
+    // how B's watch came back: a reconnect (B was on the killed server), its stall check, or nats.js
+    t.diagnostic(`B: ${JSON.stringify(b.logs.filter((l) => l.level !== 'info' || /afresh|reconnected/.test(l.text)).map((l) => l.text))}`);
 
     const c = await member({ ...config, rpcServers: survivors, ctlServers: survivors });
     members.push(c);

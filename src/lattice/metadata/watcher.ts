@@ -11,6 +11,13 @@
 // ordered consumer behind the watch is recreated only after two missed 30 s heartbeats (nats.js
 // jetstream `pushconsumer.js`). `resync()` (called on every reconnect) starts a fresh watch at
 // once and takes a new snapshot; a watch that ends on its own is restarted with backoff.
+//
+// A watch can also stall with no event on our connection: its consumer (R1) lived on a server of
+// the cluster that died while we stayed connected to another one. nats.js names such a server as
+// "deleted" only if it was gossiped, not one of the configured seeds, and its own recovery did not
+// always come within 30 s (meta-cluster.test.ts failed 2 runs in 5). So the watcher checks itself:
+// every `checkEveryMs` it asks the stream for its last sequence; a watch still behind a sequence
+// the previous check saw has stalled, and is watched afresh. One stream-info request per check.
 import type { QueuedIterator } from '@nats-io/nats-core';
 import type { KvWatchEntry } from '@nats-io/kv';
 import type { MetadataBucket } from './bucket.js';
@@ -38,6 +45,12 @@ export class BucketWatcher {
   private iter: QueuedIterator<KvWatchEntry> | undefined;
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The highest revision the current watch delivered (snapshot or change). */
+  private seen = 0;
+  /** The stream's last sequence at the previous check, if the watch was behind it then. */
+  private behind: number | undefined;
+  private checker: NodeJS.Timeout | undefined;
+  private checking = false;
 
   constructor(
     private readonly bucket: MetadataBucket,
@@ -45,11 +58,17 @@ export class BucketWatcher {
     private readonly log: Log,
     /** A snapshot that has not completed after this long is taken as it is (and said in the log). */
     private readonly snapshotTimeoutMs: number,
+    /** How often the watch is checked for a stall (0: never). */
+    private readonly checkEveryMs = 5000,
   ) {}
 
   /** The first watch; resolves once its snapshot reached the sink. Rejects if the bucket cannot be watched. */
-  start(): Promise<void> {
-    return this.run();
+  async start(): Promise<void> {
+    await this.run();
+    if (this.checkEveryMs > 0 && !this.stopped) {
+      this.checker = setInterval(() => { void this.check(); }, this.checkEveryMs);
+      this.checker.unref();
+    }
   }
 
   /** Watch afresh now (after a reconnect): a new snapshot, then changes. */
@@ -61,6 +80,7 @@ export class BucketWatcher {
     this.stopped = true;
     this.generation++;
     clearTimeout(this.retry);
+    clearInterval(this.checker);
     this.iter?.stop();
     this.iter = undefined;
   }
@@ -79,10 +99,34 @@ export class BucketWatcher {
     this.retry.unref();
   }
 
+  /** A stalled watch (behind a sequence the previous check saw) is watched afresh. */
+  private async check(): Promise<void> {
+    if (this.checking || this.stopped || !this.iter) return;
+    this.checking = true;
+    try {
+      const gen = this.generation;
+      const { lastSeq } = await this.bucket.lastRevision();
+      if (gen !== this.generation || this.stopped) return;
+      if (this.behind !== undefined && this.seen < this.behind) {
+        this.log('warn', `the lattice bucket watch stalled (it delivered revision ${this.seen}; the bucket was at ${this.behind} a check ago): its consumer may have lived on a NATS server that left; watching afresh`);
+        this.behind = undefined;
+        this.restart(0);
+        return;
+      }
+      this.behind = this.seen < lastSeq ? lastSeq : undefined;
+    } catch {
+      // no answer (a cluster electing a leader, or without quorum): the next check asks again
+    } finally {
+      this.checking = false;
+    }
+  }
+
   private async run(): Promise<void> {
     const gen = ++this.generation;
     this.iter?.stop();
     this.iter = undefined;
+    this.seen = 0;
+    this.behind = undefined;
     const { lastSeq, messages } = await this.bucket.lastRevision();
     const iter = await this.bucket.kv.watch({ key: '>' });
     if (gen !== this.generation || this.stopped) {
@@ -107,13 +151,17 @@ export class BucketWatcher {
       finish();
     }, this.snapshotTimeoutMs);
     timer.unref();
-    if (messages === 0) finish();
+    if (messages === 0) {
+      this.seen = lastSeq; // an empty stream delivers nothing: there is nothing to be behind
+      finish();
+    }
 
     void (async () => {
       try {
         for await (const e of iter) {
           if (gen !== this.generation) break;
           const entry: BucketEntry = { key: e.key, revision: e.revision, operation: e.operation, value: e.value };
+          if (entry.revision > this.seen) this.seen = entry.revision;
           if (complete) this.deliver(() => this.sink.entry(entry));
           else {
             snapshot.push(entry);
