@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { buildActorProject } from '../src/toolchain/project.js';
 import { packageRoot } from '../src/codegen/generate.js';
 import { signActor } from '../src/claims/sign.js';
+import { createKeyPair } from '../src/claims/nkeys.js';
 import { Host } from '../src/host/host.js';
 import type { CapabilityProvider } from '../src/host/provider-contract.js';
 import type { LinkDefinition } from '../src/core/wire.js';
@@ -25,7 +26,7 @@ const root = packageRoot();
 
 /** The same in-memory Increment for both actors. */
 class MemoryKv implements CapabilityProvider {
-  readonly id = 'VBENCHKV';
+  readonly id = createKeyPair('service').publicKey;
   readonly contractId = 'wasmcloud:keyvalue';
   readonly name = 'bench-kv';
   readonly linkName = 'default';

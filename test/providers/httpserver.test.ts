@@ -152,7 +152,7 @@ describe('httpserver provider', () => {
       [encode({ header: {}, body: new Uint8Array() }), /missing field "statusCode"/],
       [encode({ statusCode: 42, header: {}, body: new Uint8Array() }), /statusCode 42 is not a final HTTP status/],
       [encode({ statusCode: 200, header: { 'x-bad': [5] }, body: new Uint8Array() }), /HttpResponse\.header\.x-bad\[0\]: expected a string/],
-      [encode({ statusCode: 200, header: { 'bad name': ['v'] }, body: new Uint8Array() }), /header Node cannot send/],
+      [encode({ statusCode: 200, header: { 'bad name': ['v'] }, body: new Uint8Array() }), /header or status that cannot be sent: invalid header name "bad name"/],
     ];
     for (const [reply, pattern] of cases) {
       h.setActor(async () => reply);

@@ -4,11 +4,10 @@
 //
 // Why not net.Server.maxConnections: Node then closes the new socket without a word (clients see
 // "empty reply from server", the symptom of fault 8), and it cannot share one budget between the
-// listeners of a host. So the gate sits in front of http.Server's own 'connection' handler and
-// hands it only the admitted sockets. The cost is per connection (a counter, a set entry and a
-// 'close' listener), nothing per request.
-import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+// listeners of a host. So the gate takes the server's connections and hands only the admitted
+// sockets to the HTTP layer. The cost is per connection (a counter, a set entry and a 'close'
+// listener), nothing per request.
+import type { Server, Socket } from 'node:net';
 import type { ConnectionBudget } from './connection-budget.js';
 
 const REFUSAL_BODY = '503 Service Unavailable (too many connections)\n';
@@ -34,19 +33,14 @@ export class ConnectionGate {
 
   constructor(
     server: Server,
+    admitted: (socket: Socket) => void,
     private readonly maxConnections: number,
     private readonly budget: ConnectionBudget,
     private readonly where: () => string,
     private readonly log: GateLog,
   ) {
-    const handlers = server.listeners('connection');
-    if (handlers.length !== 1) {
-      throw new Error(`httpserver expects http.Server to have exactly one 'connection' handler, found ${handlers.length} (Node ${process.version})`);
-    }
-    const httpOnConnection = handlers[0] as (this: Server, socket: Socket) => void;
-    server.removeListener('connection', httpOnConnection);
     server.on('connection', (socket: Socket) => {
-      if (this.admit(socket)) httpOnConnection.call(server, socket);
+      if (this.admit(socket)) admitted(socket);
     });
   }
 

@@ -1,9 +1,9 @@
 // One HTTP listener for one link: turns each request into HttpServer.HandleRequest on the linked
 // actor and the actor's HttpResponse back into HTTP (reference §2.3, §5.3).
-// The request path is the hot path: no per-request work beyond parsing headers, one msgpack encode,
-// one decode, and one writeHead/end. Limits and timeouts are server options, set once per listener.
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+// The request path is the hot path: llhttp parses the request (http1/), then one msgpack encode,
+// one decode, and one write of the answer. Limits and timeouts are set once per listener.
+import { STATUS_CODES } from 'node:http';
+import type { Server, Socket } from 'node:net';
 import type { ProviderHost } from '../../host/provider-contract.js';
 import { actorEntity, type Invocation, type WasmCloudEntity } from '../../core/wire.js';
 import { isStratusError } from '../../core/errors.js';
@@ -20,6 +20,9 @@ import { CONNECTION_BUDGET } from './connection-budget.js';
 import { failureBody, failureLogLevel, newRef } from './failure-reply.js';
 import { OBSERVE_HOOKS, type HttpTracing, type StatusCounter } from '../../observe/hooks.js';
 import { traceIdOf } from '../../observe/tracing/propagation.js';
+import { Http1Server } from './http1/server.js';
+import { statusHasNoBody } from './http1/response-head.js';
+import type { ClientError, Exchange } from './http1/connection.js';
 
 const OPERATION = 'HttpServer.HandleRequest';
 const EMPTY = Buffer.alloc(0);
@@ -55,7 +58,7 @@ export function groupHeaders(raw: string[]): GroupedHeaders {
 }
 
 /** Replies ready at once, shared by the listeners of one host (see reply-batch.ts). */
-const READY_REPLIES = scopeKey('httpserver.ready-replies', () => new EndOfTurnReplies<ServerResponse>((e, res, writer) => {
+const READY_REPLIES = scopeKey('httpserver.ready-replies', () => new EndOfTurnReplies<Exchange>((e, res, writer) => {
   (writer as HttpListener).replyFailed(res, e);
 }));
 
@@ -84,16 +87,18 @@ function checkingIntervalFor(s: HttpServerSettings): number {
   return Math.max(10, Math.min(1000, Math.floor(Math.min(s.headersTimeoutMs, s.requestTimeoutMs) / 4)));
 }
 
-export class HttpListener implements ReplyWriter<ServerResponse> {
+export class HttpListener implements ReplyWriter<Exchange> {
+  /** The listening socket. */
   readonly server: Server;
+  private readonly http: Http1Server;
   private target: ListenerTarget;
   /** Requests waiting on the actor; one sweeper answers overdue ones (cheaper than a timer each). */
-  private readonly pending = new AwaitingReplies<ServerResponse>();
+  private readonly pending = new AwaitingReplies<Exchange>();
   /** Reused buffers for large requests, lent to the host (request-buffers.ts). */
   private readonly largeRequests = new RequestBuffers();
   private sweeper?: NodeJS.Timeout;
   private readonly gate: ConnectionGate;
-  private readonly readyReplies: EndOfTurnReplies<ServerResponse>;
+  private readonly readyReplies: EndOfTurnReplies<Exchange>;
   /** The options of every actor call, made once (settings never change for a listener). */
   private readonly callOpts: { timeoutMs: number; maxResponseBytes: number };
   /** The linked actor as every request's invocation target. */
@@ -115,15 +120,17 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
     const hooks = target.host.scope.use(OBSERVE_HOOKS);
     this.statuses = hooks.httpStatus?.(target.actorId);
     this.tracing = hooks.httpTracing;
-    this.server = createServer({
-      keepAlive: true, // TCP keep-alive probes: a vanished client's connection is noticed
-      headersTimeout: s.headersTimeoutMs,
-      requestTimeout: s.requestTimeoutMs,
-      keepAliveTimeout: s.keepAliveTimeoutMs,
-      connectionsCheckingInterval: checkingIntervalFor(s),
-    }, (req, res) => this.onRequest(req, res));
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
-    this.gate = new ConnectionGate(this.server, s.maxConnections, target.host.scope.use(CONNECTION_BUDGET), () => `httpserver ${this.where()}`,
+    this.http = new Http1Server({
+      request: (ex) => this.onRequest(ex),
+      clientError: (err, socket) => this.onClientError(err, socket),
+    }, {
+      headersTimeoutMs: s.headersTimeoutMs,
+      requestTimeoutMs: s.requestTimeoutMs,
+      keepAliveTimeoutMs: s.keepAliveTimeoutMs,
+      checkEveryMs: checkingIntervalFor(s),
+    });
+    this.server = this.http.net;
+    this.gate = new ConnectionGate(this.server, (socket) => this.http.accept(socket), s.maxConnections, target.host.scope.use(CONNECTION_BUDGET), () => `httpserver ${this.where()}`,
       (level, text) => target.host.log(level, text));
   }
 
@@ -172,8 +179,8 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
     clearInterval(this.sweeper);
     this.pending.clear();
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
       this.gate.destroyAll();
     });
   }
@@ -189,16 +196,16 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
     this.drained ??= new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.pending.clear(); // their sockets are going: late answers are dropped
-        this.server.closeAllConnections();
+        this.http.closeAllConnections();
         this.gate.destroyAll();
       }, withinMs);
-      this.server.close(() => { clearTimeout(force); resolve(); }); // also closes idle keep-alive connections
+      this.http.close(() => { clearTimeout(force); resolve(); }); // also closes idle keep-alive connections
       this.gate.closeSilent();
     });
     return this.drained;
   }
 
-  private onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  private onClientError(err: ClientError, socket: Socket): void {
     if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408
       : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
@@ -218,18 +225,15 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
   }
 
   /** Answers a request with a host-made failure (short body, full text in the log). */
-  private fail(res: ServerResponse, status: number, detail: string, close = false, traceId?: string): void {
-    if (res.headersSent) { res.destroy(); return; }
+  private fail(ex: Exchange, status: number, detail: string, close = false, traceId?: string): void {
+    if (ex.headersSent) { ex.destroy(); return; }
     const body = Buffer.from(this.failureText(status, detail, traceId), 'utf8');
-    const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)];
-    if (close || this.drained) headers.push('connection', 'close');
-    res.writeHead(status, headers);
+    ex.respond(status, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)], body, close);
     this.statuses?.count(status);
-    res.end(body);
   }
 
   /** The reply batch could not write a reply (writeReply threw): answer 500, or drop the connection. */
-  replyFailed(res: ServerResponse, e: unknown): void {
+  replyFailed(res: Exchange, e: unknown): void {
     try {
       this.fail(res, 500, `the reply for actor ${this.target.actorId} could not be written: ${(e as Error)?.message ?? String(e)}`);
     } catch {
@@ -237,59 +241,60 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
     }
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+  private onRequest(ex: Exchange): void {
     if (this.drained) {
       // Draining: the actor is not called for anything new; 503 is safe to retry elsewhere or later.
-      this.fail(res, 503, `request ${req.method} ${req.url} arrived while the listener drains for shutdown; not passed to actor ${this.target.actorId}`, true);
-      req.resume();
+      this.fail(ex, 503, `request ${ex.method} ${ex.url} arrived while the listener drains for shutdown; not passed to actor ${this.target.actorId}`, true);
       return;
     }
     const max = this.target.settings.maxContentLen;
-    // One pass over the raw header lines (req.headers would build a second object per request).
-    const h = groupHeaders(req.rawHeaders);
+    // One pass over the raw header lines (a header object would be a second one per request).
+    const h = groupHeaders(ex.rawHeaders);
     const clAt = h.names.indexOf('content-length');
     if (clAt < 0 && h.names.indexOf('transfer-encoding') < 0) {
-      // No body by HTTP/1.1 framing: dispatch at once; Node drains the (empty) stream itself.
-      this.dispatch(req, res, h, EMPTY);
+      // No body by HTTP/1.1 framing: dispatch at once.
+      this.dispatch(ex, h, EMPTY);
       return;
     }
     if (clAt >= 0 && Number(h.values[clAt]![0]) > max) {
-      this.tooLarge(req, res, max);
+      this.tooLarge(ex, max);
       return;
     }
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
-    let rejected = false;
-    req.on('data', (chunk: Buffer) => {
-      if (rejected) return;
+    ex.onBody = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) { rejected = true; this.tooLarge(req, res, max); return; }
+      if (size > max) {
+        ex.onBody = undefined;
+        ex.onEnd = undefined;
+        chunks = [];
+        this.tooLarge(ex, max);
+        return;
+      }
       chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (rejected) return;
-      this.dispatch(req, res, h, chunks.length === 1 ? chunks[0]! : chunks); // the encoder copies the chunks in
-      chunks.length = 0; // copied: let them die young (this closure lives as long as the request)
-    });
-    req.on('error', () => { rejected = true; });
+    };
+    ex.onEnd = () => {
+      this.dispatch(ex, h, chunks.length === 1 ? chunks[0]! : chunks); // the encoder copies the chunks in
+      chunks = []; // copied: let them die young (this closure lives as long as the request)
+    };
+    ex.onAbort = () => { ex.onBody = undefined; ex.onEnd = undefined; chunks = []; };
   }
 
-  private tooLarge(req: IncomingMessage, res: ServerResponse, max: number): void {
+  private tooLarge(ex: Exchange, max: number): void {
     // Close the connection: the rest of the body would otherwise be parsed as the next request.
-    this.fail(res, 413, `request body exceeds max_content_len of ${max} bytes; raise the link value max_content_len to accept larger bodies`, true);
-    req.resume();
+    this.fail(ex, 413, `request body exceeds max_content_len of ${max} bytes; raise the link value max_content_len to accept larger bodies`, true);
   }
 
-  private dispatch(req: IncomingMessage, res: ServerResponse, h: GroupedHeaders, body: Uint8Array | readonly Uint8Array[]): void {
+  private dispatch(ex: Exchange, h: GroupedHeaders, body: Uint8Array | readonly Uint8Array[]): void {
     const t = this.target;
-    let url = req.url ?? '/';
+    let url = ex.url || '/';
     if (url.charCodeAt(0) !== 47 /* '/' */ && url !== '*') {
       // absolute-form (proxy style): keep only the path and query
       const i = url.indexOf('/', url.indexOf('//') + 2);
       url = i < 0 ? '/' : url.slice(i);
     }
     const q = url.indexOf('?');
-    const method = req.method ?? 'GET';
+    const method = ex.method;
     const path = q < 0 ? url : url.slice(0, q);
     const payload = encodeRawHttpRequest({
       method,
@@ -305,47 +310,47 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
     }
     const opts = this.callOpts;
     const inv: Invocation = { origin: t.origin, target: this.actor, operation: OPERATION, msg: payload, id: '' };
-    if (this.tracing !== undefined) this.trace(this.tracing, inv, res, method, path, h);
+    if (this.tracing !== undefined) this.trace(this.tracing, inv, ex, method, path, h);
     const local = t.host.local;
     const now = local ? local.invokeNow(inv, opts) : t.host.invoke(inv, opts);
     if (now instanceof Uint8Array) {
-      this.readyReplies.submit(this, res, now); // answered at once: written now or with the turn's other replies
+      this.readyReplies.submit(this, ex, now); // answered at once: written now or with the turn's other replies
       return;
     }
     // The host enforces timeoutMs too; the sweeper guarantees the client an answer regardless.
-    const p = this.pending.add(res, Date.now() + opts.timeoutMs);
+    const p = this.pending.add(ex, Date.now() + opts.timeoutMs);
     // the callbacks keep only the trace context, not `inv`: its payload (a megabyte request) can
     // then die young instead of being promoted while the actor works (see docs/payload.md)
     const traceContext = inv.traceContext;
     now.then(
       (reply) => {
-        if (this.pending.settle(p)) this.writeReply(res, reply);
+        if (this.pending.settle(p)) this.writeReply(ex, reply);
         else release(reply); // the client was already answered (504): nobody reads it
       },
       (e: unknown) => {
         if (!this.pending.settle(p)) return;
         const status = statusForActorError(e);
         const what = isStratusError(e, 'TIMEOUT') ? 'timed out handling the request' : 'failed to handle the request';
-        this.fail(res, status, `actor ${t.actorId} ${what}: ${(e as Error)?.message ?? String(e)}`, false, traceIdOf(traceContext));
+        this.fail(ex, status, `actor ${t.actorId} ${what}: ${(e as Error)?.message ?? String(e)}`, false, traceIdOf(traceContext));
       },
     );
   }
 
   /** The request's span (a child of its `traceparent`), whose context the invocation carries. */
-  private trace(tracing: HttpTracing, inv: Invocation, res: ServerResponse, method: string, path: string, h: GroupedHeaders): void {
+  private trace(tracing: HttpTracing, inv: Invocation, ex: Exchange, method: string, path: string, h: GroupedHeaders): void {
     const tp = h.names.indexOf('traceparent');
     const ts = tp < 0 ? -1 : h.names.indexOf('tracestate');
     const rt = tracing.request(method, path, tp < 0 ? undefined : h.values[tp]![0], ts < 0 ? undefined : h.values[ts]!.join(','), this.target.actorId);
     inv.traceContext = rt.traceContext;
     const end = rt.end;
     // only a recorded span waits for the response (0: the client left before one was sent)
-    if (end) res.once('close', () => end(res.headersSent ? res.statusCode : 0));
+    if (end) ex.onceDone(() => end(ex.headersSent ? ex.statusCode : 0));
   }
 
   private sweep(): void {
     if (this.pending.size === 0) return;
-    this.pending.expire(Date.now(), (res) => {
-      this.fail(res, 504, `actor ${this.target.actorId} did not answer within ${this.target.settings.timeoutMs} ms; raise the link value timeout_ms if it needs longer`);
+    this.pending.expire(Date.now(), (ex) => {
+      this.fail(ex, 504, `actor ${this.target.actorId} did not answer within ${this.target.settings.timeoutMs} ms; raise the link value timeout_ms if it needs longer`);
     });
   }
 
@@ -354,47 +359,35 @@ export class HttpListener implements ReplyWriter<ServerResponse> {
    * result area (host/lanes/loan.ts) is handed back once Node no longer holds the body: when
    * the response has gone to the socket, or the connection closed.
    */
-  writeReply(res: ServerResponse, reply: Uint8Array): void {
-    if (isLent(reply)) {
-      const handBack = (): void => {
-        res.off('finish', handBack);
-        res.off('close', handBack);
-        release(reply);
-      };
-      res.once('finish', handBack);
-      res.once('close', handBack);
-    }
+  writeReply(ex: Exchange, reply: Uint8Array): void {
+    if (isLent(reply)) ex.onceDone(() => release(reply));
     let r;
     try {
       r = decodeHttpResponse(reply);
     } catch (e) {
-      this.fail(res, 500, `actor ${this.target.actorId} returned an invalid HttpResponse: ${(e as Error).message}`);
+      this.fail(ex, 500, `actor ${this.target.actorId} returned an invalid HttpResponse: ${(e as Error).message}`);
       return;
     }
     // The host checks max_response_len before copying the guest's reply; this is the second line.
     if (r.body.length > this.callOpts.maxResponseBytes) {
-      this.fail(res, 500, `actor ${this.target.actorId} returned a ${r.body.length} bytes body, over max_response_len of ${this.callOpts.maxResponseBytes} bytes; raise the link value max_response_len to allow it`);
+      this.fail(ex, 500, `actor ${this.target.actorId} returned a ${r.body.length} bytes body, over max_response_len of ${this.callOpts.maxResponseBytes} bytes; raise the link value max_response_len to allow it`);
       return;
     }
-    if (this.drained) res.shouldKeepAlive = false; // Node then sends `connection: close` and closes after the reply
     const lines = r.headerLines;
     // The body length is ours to state: drop what the actor said about framing.
     for (let i = lines.length - 2; i >= 0; i -= 2) {
       const n = lines[i]!.toLowerCase();
       if (n === 'content-length' || n === 'transfer-encoding') lines.splice(i, 2);
     }
-    if (r.statusCode !== 204 && r.statusCode !== 304) lines.push('content-length', String(r.body.length));
+    if (!statusHasNoBody(r.statusCode)) lines.push('content-length', String(r.body.length));
+    // A small body goes out as a latin1 string (one byte per char, lossless), in one write with the head.
+    const body = r.body;
     try {
-      res.writeHead(r.statusCode, lines);
+      ex.respond(r.statusCode, lines, body.length <= SMALL_BODY ? Buffer.from(body.buffer, body.byteOffset, body.length).toString('latin1') : body);
     } catch (e) {
-      this.fail(res, 500, `actor ${this.target.actorId} returned a header Node cannot send: ${(e as Error).message}`);
+      this.fail(ex, 500, `actor ${this.target.actorId} returned a header or status that cannot be sent: ${(e as Error).message}`);
       return;
     }
     this.statuses?.count(r.statusCode);
-    // A small body goes out as a latin1 string (one byte per char, lossless): Node then sends head
-    // and body in one write() instead of a writev of two buffers, which costs far more per request.
-    const body = r.body;
-    if (body.length <= SMALL_BODY) res.end(Buffer.from(body.buffer, body.byteOffset, body.length).toString('latin1'), 'latin1');
-    else res.end(body);
   }
 }
