@@ -2,6 +2,7 @@
 // versus a bare Node http server doing the same work, measured with wrk in the same run.
 //   node dist/bench/http.js [--duration 3] [--connections 32] [--starts 2] [--rounds 4] [--only memory|lmdb|redis|lattice]
 //   node dist/bench/http.js --lattice [--starts 2] [--rounds 4]     (the lattice trio only)
+//   node dist/bench/http.js --only memory --floor                    (adds the llhttp floor, below)
 // Pairs: lmdb default backend vs bare Node + Map; Redis backend vs bare Node + ioredis INCR.
 // `--lattice` (issue 16): "joining a lattice must not slow local traffic". The in-memory kvcounter
 // host joined to a lattice (a nats-server -js this process starts on a free port; the actor and
@@ -53,12 +54,52 @@ createServer(async (req, res) => {
 }).listen(port, '127.0.0.1');
 `;
 
+// `--floor`: the same work on the HTTP stack Stratus's listener uses (llhttp through Node's binding,
+// fed from the socket handle, one socket.write per answer: src/providers/httpserver/http1), with
+// nothing else. Stratus beats bare node:http because its HTTP layer is leaner than node:http; the
+// ratio against this floor is what the platform itself (actor, codecs, dispatch) costs.
+const FLOOR_SERVER = `
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+const { HTTPParser } = createRequire(import.meta.url)('_http_common');
+const counters = new Map();
+let date = new Date().toUTCString();
+setInterval(() => { date = new Date().toUTCString(); }, 1000).unref();
+createServer({ allowHalfOpen: false, noDelay: true }, (socket) => {
+  const p = new HTTPParser();
+  p.initialize(HTTPParser.REQUEST, {}, 0, 0);
+  let url = '';
+  let out = '';
+  p[HTTPParser.kOnMessageBegin] = () => { url = ''; };
+  p[HTTPParser.kOnHeaders] = (h, u) => { url += u; };
+  p[HTTPParser.kOnHeadersComplete] = (major, minor, headers, method, u) => {
+    const path = (u || url).split('?')[0];
+    const key = path.replaceAll('/', '_');
+    const n = (counters.get(key) ?? 0) + 1;
+    counters.set(key, n);
+    const body = '{"counter": ' + n + '}';
+    out += 'HTTP/1.1 200 OK\\r\\ncontent-length: ' + body.length + '\\r\\ndate: ' + date + '\\r\\nconnection: keep-alive\\r\\nkeep-alive: timeout=5\\r\\n\\r\\n' + body;
+    return 0;
+  };
+  p[HTTPParser.kOnBody] = () => {};
+  p[HTTPParser.kOnMessageComplete] = () => {};
+  p[HTTPParser.kOnExecute] = (ret) => {
+    if (ret instanceof Error) { socket.destroy(); return; }
+    if (out) { socket.write(out, 'latin1'); out = ''; }
+  };
+  socket._handle._consumed = true;
+  p.consume(socket._handle);
+  socket.on('error', () => {});
+  socket.once('close', () => { p.unconsume(); p.free(); });
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
 /** A server under test: where to send requests, whose CPU to count, how to stop it. */
 interface Server { url: string; pid: number; stop(): Promise<void> }
 
-async function startBare(redisUrl?: string): Promise<Server> {
+async function startBare(redisUrl?: string, code = BARE_SERVER): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--input-type=module', '-e', BARE_SERVER], {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
     cwd: repo, env: { ...process.env, PORT: String(port), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) }, stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}/bloggo`;
@@ -146,36 +187,50 @@ function report(title: string, stratus: WrkResult, bare: WrkResult): void {
 const only = process.argv.includes('--lattice') ? 'lattice' : process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : '';
 const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(repo, 'bench-profiles')}`] : [];
 const ROUNDS = numberArg('rounds', 4);
+const FLOOR = process.argv.includes('--floor');
 const STARTS = numberArg('starts', 2);
 
 /** Both servers up, windows alternating between them; each side's best window and the median of ratios. */
-async function pair(title: string, stratus: () => Promise<Server>, bare: () => Promise<Server>): Promise<number> {
-  let bestS: WrkResult | undefined, bestB: WrkResult | undefined;
+async function pair(title: string, stratus: () => Promise<Server>, bare: () => Promise<Server>, floor?: () => Promise<Server>): Promise<number> {
+  let bestS: WrkResult | undefined, bestB: WrkResult | undefined, bestF: WrkResult | undefined;
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
+  const floorRatios: number[] = [];
+  const floorCpu: number[] = [];
+  const us = (r: WrkResult) => (r.cpuUsPerReq ?? NaN).toFixed(0);
   for (let start = 0; start < STARTS; start++) {
     const b = await bare();
-    const st = await stratus().catch(async (e) => { await b.stop(); throw e; });
+    const servers: Server[] = [b];
     try {
-      wrk(b.url, WARMUP, WRK);
-      wrk(st.url, WARMUP, WRK);
+      servers.push(await stratus());
+      if (floor) servers.push(await floor());
+      for (const s of servers) wrk(s.url, WARMUP, WRK);
       for (let i = 0; i < ROUNDS; i++) {
-        const rb = measure(b.url, b.pid, WRK);
-        const rs = measure(st.url, st.pid, WRK);
+        // with the floor, the order rotates each round (no server always follows the same one)
+        const r: WrkResult[] = [];
+        for (let k = 0; k < servers.length; k++) { const j = floor ? (i + k) % servers.length : k; r[j] = measure(servers[j]!.url, servers[j]!.pid, WRK); }
+        const [rb, rs, rf] = r as [WrkResult, WrkResult, WrkResult | undefined];
         ratios.push(rs.rps / rb.rps);
         cpuRatios.push((rb.cpuUsPerReq ?? NaN) / (rs.cpuUsPerReq ?? NaN));
-        console.log(`  start ${start + 1} window ${i + 1}: stratus ${rs.rps.toFixed(0)} req/s (${(rs.cpuUsPerReq ?? NaN).toFixed(0)} us cpu/req), bare ${rb.rps.toFixed(0)} req/s (${(rb.cpuUsPerReq ?? NaN).toFixed(0)} us cpu/req), ratio ${(rs.rps / rb.rps).toFixed(2)}`);
+        if (rf) {
+          floorRatios.push(rs.rps / rf.rps);
+          floorCpu.push((rf.cpuUsPerReq ?? NaN) / (rs.cpuUsPerReq ?? NaN));
+          if (!bestF || rf.rps > bestF.rps) bestF = rf;
+        }
+        console.log(`  start ${start + 1} window ${i + 1}: stratus ${rs.rps.toFixed(0)} req/s (${us(rs)} us cpu/req), bare ${rb.rps.toFixed(0)} req/s (${us(rb)} us cpu/req), ratio ${(rs.rps / rb.rps).toFixed(2)}${rf ? `; llhttp floor ${rf.rps.toFixed(0)} req/s (${us(rf)} us cpu/req), stratus/floor ${(rs.rps / rf.rps).toFixed(2)}` : ''}`);
         if (!bestB || rb.rps > bestB.rps) bestB = rb;
         if (!bestS || rs.rps > bestS.rps) bestS = rs;
       }
     } finally {
-      await st.stop();
-      await b.stop();
+      for (const s of servers.reverse()) await s.stop();
     }
   }
   report(title, bestS!, bestB!);
+  if (bestF) console.log(line('llhttp floor', bestF));
   const m = median(ratios);
-  console.log(`  median of ${ratios.length} window-pair ratios: ${m.toFixed(2)} (target >= 0.90: ${m >= 0.9 ? 'met' : 'NOT met'}); cpu per request bare/stratus, median: ${median(cpuRatios).toFixed(2)}\n`);
+  console.log(`  median of ${ratios.length} window-pair ratios: ${m.toFixed(2)} (target >= 0.90: ${m >= 0.9 ? 'met' : 'NOT met'}); cpu per request bare/stratus, median: ${median(cpuRatios).toFixed(2)}`);
+  if (floorRatios.length > 0) console.log(`  against the llhttp floor (same HTTP stack, no platform): stratus/floor ${median(floorRatios).toFixed(2)}, cpu per request floor/stratus ${median(floorCpu).toFixed(2)}`);
+  console.log('');
   return m;
 }
 
@@ -227,7 +282,8 @@ if (only === 'lattice') {
 }
 if (!only || only === 'memory') {
   // Same work on both sides (an in-memory counter): this ratio is the cost of the platform itself.
-  await pair('kvcounter, in-memory keyvalue vs bare Node + Map', () => startStratus({ backend: 'memory' }, profile), () => startBare());
+  await pair('kvcounter, in-memory keyvalue vs bare Node + Map', () => startStratus({ backend: 'memory' }, profile), () => startBare(),
+    FLOOR ? () => startBare(undefined, FLOOR_SERVER) : undefined);
 }
 if (!only || only === 'lmdb') {
   // The default backend is durable across process restarts (commits reach the OS page cache, flushed
