@@ -96,6 +96,11 @@ export class Exchange {
     (this.doneFns ??= []).push(fn);
   }
 
+  /** @internal someone waits for the answer to reach the socket (onceDone) */
+  get waited(): boolean {
+    return this.doneFns !== undefined;
+  }
+
   /** @internal */
   finish(sent: boolean): void {
     if (this.finished) return;
@@ -230,7 +235,8 @@ export class Connection {
     while (this.owed.length > 0 && this.owed[0]!.out !== undefined) {
       const e = this.owed.shift()!;
       if (s.destroyed) { e.finish(false); continue; }
-      const done = (err?: Error | null): void => e.finish(!err);
+      // a write callback costs a request object and a call back per answer: only when someone waits
+      const done = e.waited ? (err?: Error | null): void => e.finish(!err) : undefined;
       if (e.outBody === undefined) s.write(e.out!, 'latin1', done);
       else {
         s.cork();
@@ -238,6 +244,7 @@ export class Connection {
         s.write(e.outBody, done);
         s.uncork();
       }
+      if (done === undefined) e.finish(true);
       e.out = undefined;
       e.outBody = undefined;
       if (s.writableNeedDrain) this.waitingDrain = true;
