@@ -64,3 +64,12 @@ test('concurrent 1 MiB bodies (several instances at once) all answer 200', async
   await Promise.all(bodies.map((b) => echoBack(b)));
   assert.deepEqual(logs.filter((l) => /trap|unreachable|memory/i.test(l)), []);
 });
+
+test('growing bodies on four connections at once (1 KiB, 64 KiB, 256 KiB, 1 MiB, then 4 MiB, as bench/payload sends them): all answer 200', { timeout: 300_000 }, async () => {
+  for (const size of [1024, 64 * 1024, 256 * 1024, MiB, 4 * MiB, 4 * MiB]) {
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(Array.from({ length: 4 }, () => echoBack(new Uint8Array(randomBytes(size)))));
+    }
+  }
+  assert.deepEqual(logs.filter((l) => /trap|unreachable|memory/i.test(l)), []);
+});

@@ -97,6 +97,20 @@ describe('httpserver HTTP/1.1 layer', () => {
     assert.equal(body, 'hello world');
   });
 
+  it('a head of more than 32 lines (llhttp hands it over in parts) reaches the actor whole, twice on one connection', async () => {
+    const heads: Record<string, string[]>[] = [];
+    h.setActor(async (payload) => { heads.push((decode(payload) as { header: Record<string, string[]> }).header); return reply(200, 'many'); });
+    const lines = Array.from({ length: 40 }, (_, i) => `X-Line-${i}: v${i}\r\n`).join('');
+    const req = `GET /many HTTP/1.1\r\nHost: t\r\n${lines}\r\n`;
+    const text = await rawHttp(port, req + req, /many[\s\S]*many$/);
+    assert.equal((text.match(/HTTP\/1\.1 200/g) ?? []).length, 2);
+    assert.equal(heads.length, 2);
+    for (const head of heads) {
+      assert.equal(Object.keys(head).length, 41);
+      assert.deepEqual(head['x-line-39'], ['v39']);
+    }
+  });
+
   it('a header value with CR/LF or a bad name is not sent: 500 naming it, the connection serves on', async () => {
     h.setActor(async (payload) => pathOf(payload) === '/split'
       ? reply(200, 'x', { 'x-evil': ['a\r\nset-cookie: stolen=1'] })

@@ -14,6 +14,7 @@ import { responseHead, statusHasNoBody, type DateCache } from './response-head.j
 /** Answers owed on one connection beyond which it reads no more requests until some are sent. */
 export const MAX_OWED = 32;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+const NO_HEADERS: string[] = Object.freeze([]) as unknown as string[];
 
 export type Phase = 'head' | 'body' | 'busy' | 'idle';
 
@@ -123,7 +124,7 @@ export class Connection {
   private readonly owed: Exchange[] = [];
   /** The request whose body is being read. */
   private current: Exchange | undefined;
-  private partHeaders: string[] = [];
+  private partHeaders: string[] = NO_HEADERS;
   private partUrl = '';
   private clientEnded = false;
   /** Close once every owed answer is sent (a parse error after pipelined requests). */
@@ -137,6 +138,8 @@ export class Connection {
     p.initialize(HTTPParser.REQUEST, {}, maxHeaderSize, 0);
     p[HTTPParser.kOnMessageBegin] = () => this.onMessageBegin();
     p[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
+      // only for heads of more than 32 lines (llhttp hands them over in parts)
+      if (this.partHeaders === NO_HEADERS) this.partHeaders = [];
       for (let i = 0; i < headers.length; i++) this.partHeaders.push(headers[i]!);
       this.partUrl += url;
     };
@@ -167,7 +170,7 @@ export class Connection {
   private onMessageBegin(): void {
     this.phase = 'head';
     this.since = Date.now();
-    this.partHeaders = [];
+    this.partHeaders = NO_HEADERS;
     this.partUrl = '';
   }
 
@@ -209,7 +212,7 @@ export class Connection {
 
   /** The server's timeout for the current phase passed (server.ts). */
   timedOut(): void {
-    if (this.phase === 'idle' || this.phase === 'busy') {
+    if (this.phase === 'idle' || this.phase === 'busy' || this.closing) {
       this.socket.destroy();
       return;
     }
