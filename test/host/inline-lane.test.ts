@@ -102,6 +102,8 @@ test('a trap or a memory ceiling fails only that call; a fresh instance serves t
   const g = await host.startActor(await signedFixture('grow', { name: 'inline-grow' }), { maxMemoryPages: 4 });
   assert.equal(g.lane, 'inline');
   await assert.rejects(host.call(g.id, 'Grow', new Uint8Array(0)), (e) => isStratusError(e, 'MEMORY_LIMIT') && /ceiling of 4 pages/.test(e.message));
+  await assert.rejects(host.call(g.id, 'Big', new Uint8Array(0)),
+    (e) => isStratusError(e, 'TRAP') && /trapped in Big: unreachable \(its memory was at 0\.2 of its 0\.3 MiB ceiling/.test(e.message));
   assert.deepEqual([...await host.call(g.id, 'Size', new Uint8Array(0))], [1, 0, 0, 0]);
   await host.stopActor(t.id);
   await host.stopActor(g.id);

@@ -46,7 +46,9 @@ test('memory past the ceiling: the grow fails, the guest traps, reported as MEMO
   await assert.rejects(host.call(d.id, 'Grow', new Uint8Array(0)), (e) => isStratusError(e, 'MEMORY_LIMIT') && /ceiling of 4 pages/.test(e.message));
   // fresh instance, back to its initial size
   assert.deepEqual([...await host.call(d.id, 'Size', new Uint8Array(0))], [1, 0, 0, 0]);
-  // an unrelated trap in the same actor is not misreported as memory
+  // a grow larger than the room left (a page is still free): a plain trap, with the memory figures
+  await assert.rejects(host.call(d.id, 'Big', new Uint8Array(0)),
+    (e) => isStratusError(e, 'TRAP') && /trapped in Big: unreachable \(its memory was at 0\.2 of its 0\.3 MiB ceiling: an allocation larger than what is left/.test(e.message));
   await host.stopActor(d.id);
 });
 

@@ -18,6 +18,17 @@ export function callFailure(kind: FailureKind, text: string, label: string, oper
   }
 }
 
+/**
+ * For a trap below the ceiling: memory at half of it or more is said in the error. A guest
+ * allocator traps (`unreachable`) when memory.grow fails for a block larger than the room left,
+ * and that room may still hold a page, so atCeiling() cannot tell; the figures let the reader.
+ */
+export function memoryNote(pages: number, maxMemoryPages: number): string {
+  if (pages * 2 < maxMemoryPages) return '';
+  const mib = (p: number) => (p / 16).toFixed(p % 16 === 0 ? 0 : 1);
+  return ` (its memory was at ${mib(pages)} of its ${mib(maxMemoryPages)} MiB ceiling: an allocation larger than what is left traps this way; raise maxMemoryPages or lower the actor's memory use)`;
+}
+
 /** Why a new instance could not start: its exports, an exit from an init export, or a trap in one. */
 export type StartFailureCause = 'MISSING_EXPORT' | 'PROC_EXIT' | 'TRAP';
 
@@ -37,6 +48,15 @@ export function timeoutError(label: string, operation: string, timeoutMs: number
 export function queueTimeoutError(label: string, operation: string, timeoutMs: number, instances: number): StratusError {
   return notStartedError('TIMEOUT', `actor ${label} did not answer ${operation} within ${timeoutMs} ms: all ${instances} instance(s) stayed busy`,
     'raise maxInstances for this actor or the deadline (HostOptions.rpcTimeoutMs)');
+}
+
+/** How a worker thread tells the lane its trapped instance's memory size (appended to the trap's text). */
+const PAGES_SUFFIX = /\n@pages=(\d+)$/;
+export const pagesSuffix = (memory: WebAssembly.Memory): string => `\n@pages=${memory.buffer.byteLength / 65536}`;
+/** The trap text with the worker's suffix turned into memoryNote(). */
+export function withMemoryNote(text: string, maxMemoryPages: number): string {
+  const m = PAGES_SUFFIX.exec(text);
+  return m ? text.slice(0, m.index) + memoryNote(Number(m[1]), maxMemoryPages) : text;
 }
 
 /** Whether memory can no longer grow, i.e. the instance hit its ceiling (it is discarded anyway). */

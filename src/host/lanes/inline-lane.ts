@@ -16,7 +16,7 @@ import { ProcExit } from '../../abi/wasi.js';
 import { instantiateActor } from '../../abi/instantiate.js';
 import { FUEL_IMPORT_MODULE, FUEL_IMPORT_NAME } from '../../wasm/fuel.js';
 import { StratusError } from '../../core/errors.js';
-import { atCeiling, callFailure, startFailure, stoppedBeforeStart, stoppedMidCall, timeoutError } from './call-errors.js';
+import { atCeiling, callFailure, memoryNote, startFailure, stoppedBeforeStart, stoppedMidCall, timeoutError } from './call-errors.js';
 import { expireQueued, RETIRE_IDLE_MS, Settled, Sweeper } from './call-queue.js';
 import type { Lane, LaneHooks } from './lane.js';
 import type { CallTrace } from '../events.js';
@@ -336,6 +336,7 @@ export class InlineLane implements Lane {
     if (inst.call === call) {
       inst.call = null;
       const text = e instanceof Error ? e.message : String(e);
+      const pages = inst.memory.buffer.byteLength / 65536; // before atCeiling(), which grows it
       let err: StratusError;
       if (e instanceof DeadlineTrap) err = timeoutError(this.cfg.label, call.operation, call.timeoutMs);
       else if (e instanceof SliceTrap) {
@@ -351,7 +352,7 @@ export class InlineLane implements Lane {
       }
       else if (e instanceof ProcExit) err = callFailure('exit', text, this.cfg.label, call.operation, this.cfg.maxMemoryPages);
       else if (atCeiling(inst.memory)) err = callFailure('memory', text, this.cfg.label, call.operation, this.cfg.maxMemoryPages);
-      else err = callFailure('trap', text, this.cfg.label, call.operation, this.cfg.maxMemoryPages);
+      else err = callFailure('trap', text + memoryNote(pages, this.cfg.maxMemoryPages), this.cfg.label, call.operation, this.cfg.maxMemoryPages);
       giveBackLoan(call.payload); // not run again (a slice overrun handed to the mover is, above: it keeps it)
       call.reject(err);
     }

@@ -5,7 +5,7 @@ import { Worker, MessageChannel } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { StratusError } from '../../core/errors.js';
-import { callFailure, startFailure, stoppedBeforeStart, stoppedMidCall, timeoutError, type FailureKind } from './call-errors.js';
+import { callFailure, withMemoryNote, startFailure, stoppedBeforeStart, stoppedMidCall, timeoutError, type FailureKind } from './call-errors.js';
 import { expireQueued, RETIRE_IDLE_MS, Settled, Sweeper } from './call-queue.js';
 import { MSG, type WorkerInit, type WorkerMessage } from './worker/protocol.js';
 import { Channel, createChannelBuffer, CTL, DEFAULT_DATA_BYTES, KIND } from './worker/channel.js';
@@ -377,7 +377,7 @@ export class WorkerLane implements Lane {
 
   private failure(kind: number, text: string, operation: string): StratusError {
     const k: FailureKind = kind === KIND.GUEST_ERROR ? 'guest' : kind === KIND.MEMORY_LIMIT ? 'memory' : kind === KIND.PROC_EXIT ? 'exit' : 'trap';
-    return callFailure(k, text, this.cfg.label, operation, this.cfg.maxMemoryPages);
+    return callFailure(k, k === 'trap' ? withMemoryNote(text, this.cfg.maxMemoryPages) : text, this.cfg.label, operation, this.cfg.maxMemoryPages);
   }
 
   /** A worker ended: expected after retire(), or a crash that needs a replacement. */

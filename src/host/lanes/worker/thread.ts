@@ -9,7 +9,7 @@ import { MSG, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { Channel, CTL, KIND } from './channel.js';
 import { routeBuiltin, type RoutedActor } from '../../router.js';
 import { runBuiltin } from '../../builtins.js';
-import { atCeiling } from '../call-errors.js';
+import { atCeiling, pagesSuffix } from '../call-errors.js';
 
 // A worker is either started for its instance (workerData) or booted ahead of time as a spare and
 // handed its instance later by one message (the host keeps a spare to cut start-up latency).
@@ -95,9 +95,11 @@ function serve(): never {
       else ch.write(KIND.GUEST_ERROR, [r.error]);
     } catch (e) {
       let kind: number = KIND.TRAP;
+      const suffix = pagesSuffix(live.memory); // before atCeiling(), which grows it
       if (e instanceof ProcExit) kind = KIND.PROC_EXIT;
       else if (atCeiling(live.memory)) kind = KIND.MEMORY_LIMIT;
-      const text = e instanceof Error ? e.message : String(e);
+      let text = e instanceof Error ? e.message : String(e);
+      if (kind === KIND.TRAP) text += suffix; // the lane says it if memory was high
       // The trapped instance's state is undefined: replace it before answering.
       try {
         live = instantiate();
