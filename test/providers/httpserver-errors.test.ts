@@ -10,7 +10,7 @@ import { createProvider } from '../../src/providers/registry.js';
 import { StratusError } from '../../src/core/errors.js';
 import type { CapabilityProvider } from '../../src/host/provider-contract.js';
 import { freePort } from '../support/servers.js';
-import { get, httpLink, makeHost, rawHttp, SHORT_FAILURE } from './httpserver-helpers.js';
+import { get, httpLink, listening, makeHost, rawHttp, SHORT_FAILURE } from './httpserver-helpers.js';
 
 /** The body must be the short form; returns [status, ref]. */
 function shortFailure(body: Buffer): [number, string] {
@@ -50,13 +50,7 @@ describe('httpserver failure bodies', () => {
   let h: ReturnType<typeof makeHost>;
   let port: number;
 
-  before(async () => {
-    h = makeHost();
-    provider = createProvider('httpserver');
-    await provider.start(h.host);
-    port = await freePort();
-    await provider.putLink(httpLink('MERR', { port: String(port), max_content_len: '64', timeout_ms: '300', max_response_len: '1K' }, provider.id));
-  });
+  before(async () => { ({ h, provider, port } = await listening('MERR', { max_content_len: '64', timeout_ms: '300', max_response_len: '1K' })); });
   after(async () => { await provider.shutdown(); });
 
   const cases: [string, () => Promise<Uint8Array>, number, RegExp][] = [

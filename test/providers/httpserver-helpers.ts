@@ -6,6 +6,9 @@ import { encode } from '@msgpack/msgpack';
 import type { ProviderHost } from '../../src/host/provider-contract.js';
 import type { LinkDefinition, WasmCloudEntity } from '../../src/core/wire.js';
 import { HostScope } from '../../src/core/scope.js';
+import { createProvider } from '../../src/providers/registry.js';
+import type { CapabilityProvider } from '../../src/host/provider-contract.js';
+import { freePort } from '../support/servers.js';
 
 export interface CallOpts { timeoutMs?: number; maxResponseBytes?: number }
 export type Actor = (payload: Uint8Array, actorId: string, origin: WasmCloudEntity, opts?: CallOpts) => Promise<Uint8Array>;
@@ -35,6 +38,16 @@ export function makeHost(scope = new HostScope()): { host: ProviderHost; seen: S
 
 export function httpLink(actorId: string, values: Record<string, string>, providerId = 'VHTTP'): LinkDefinition {
   return { id: `id-${actorId}`, actor_id: actorId, provider_id: providerId, link_name: 'default', contract_id: 'wasmcloud:httpserver', values };
+}
+
+/** An httpserver provider on a free port with one link for `actorId` (`values` added): a suite's setup. */
+export async function listening(actorId: string, values: Record<string, string> = {}): Promise<{ h: ReturnType<typeof makeHost>; provider: CapabilityProvider; port: number }> {
+  const h = makeHost();
+  const provider = createProvider('httpserver');
+  await provider.start(h.host);
+  const port = await freePort();
+  await provider.putLink(httpLink(actorId, { port: String(port), ...values }, provider.id));
+  return { h, provider, port };
 }
 
 export interface HttpResult { status: number; headers: Record<string, string | string[] | undefined>; raw: string[]; body: Buffer }

@@ -8,12 +8,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { encode, decode } from '@msgpack/msgpack';
-import { createProvider } from '../../src/providers/registry.js';
 import type { CapabilityProvider } from '../../src/host/provider-contract.js';
-import { freePort } from '../support/servers.js';
 import { responseHead, DateCache, ResponseHeadError } from '../../src/providers/httpserver/http1/response-head.js';
 import { MAX_OWED } from '../../src/providers/httpserver/http1/connection.js';
-import { makeHost, httpLink, rawHttp, get, until } from './httpserver-helpers.js';
+import { listening, makeHost, rawHttp, get, until } from './httpserver-helpers.js';
 
 const reply = (status: number, body: string, header: Record<string, string[]> = {}) => encode({ statusCode: status, header, body: Buffer.from(body) });
 const pathOf = (payload: Uint8Array) => (decode(payload) as { path: string }).path;
@@ -23,13 +21,7 @@ describe('httpserver HTTP/1.1 layer', () => {
   let h: ReturnType<typeof makeHost>;
   let port: number;
 
-  before(async () => {
-    h = makeHost();
-    provider = createProvider('httpserver');
-    await provider.start(h.host);
-    port = await freePort();
-    await provider.putLink(httpLink('MHTTP1', { port: String(port) }, provider.id));
-  });
+  before(async () => { ({ h, provider, port } = await listening('MHTTP1')); });
   after(async () => { await provider.shutdown(); });
 
   it('answers pipelined requests in request order, though their actors finish in reverse', async () => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createProvider } from '../../src/providers/registry.js';
 import type { CapabilityProvider } from '../../src/host/provider-contract.js';
 import { freePort } from '../support/servers.js';
-import { makeHost, httpLink, rawClient, rawGet, get, until, SHORT_FAILURE, type RawClient } from './httpserver-helpers.js';
+import { listening, makeHost, httpLink, rawClient, rawGet, get, until, SHORT_FAILURE, type RawClient } from './httpserver-helpers.js';
 
 describe('httpserver connection limit (max_connections)', () => {
   let provider: CapabilityProvider;
@@ -69,13 +69,7 @@ describe('httpserver client timeouts', () => {
   let h: ReturnType<typeof makeHost>;
   let port: number;
 
-  before(async () => {
-    h = makeHost();
-    provider = createProvider('httpserver');
-    await provider.start(h.host);
-    port = await freePort();
-    await provider.putLink(httpLink('MSLOW', { port: String(port), headers_timeout_ms: '300', request_timeout_ms: '600', keepalive_timeout_ms: '300' }, provider.id));
-  });
+  before(async () => { ({ h, provider, port } = await listening('MSLOW', { headers_timeout_ms: '300', request_timeout_ms: '600', keepalive_timeout_ms: '300' })); });
   after(async () => { await provider.shutdown(); });
 
   // The test timeouts only turn "never cut off" into a failure; nothing asserts how long it took.
