@@ -91,17 +91,11 @@ export class Host implements HostApi {
   async startActor(module: Uint8Array, opts: StartActorOptions = {}): Promise<ActorDescription> {
     this.assertOpen();
     const count = opts.count ?? 1;
-    if (!Number.isInteger(count) || count < 1) throw new StratusError('BAD_REQUEST', `instance count must be a whole number ≥ 1, got ${count}`);
+    checkCount(count);
     const maxMemoryPages = opts.maxMemoryPages ?? this.opts.maxMemoryPages ?? DEFAULTS.maxMemoryPages;
     const loaded = loadActor(module, { allowUnsigned: this.opts.allowUnsigned, trustedIssuers: this.opts.trustedIssuers, maxMemoryPages });
     const { verified, routed } = loaded;
-    if (this.policy) {
-      const c = verified.claims;
-      await this.policy.decide('start_actor',
-        { publicKey: verified.publicKey, contractId: '', linkName: '', capabilities: [...(c.wascap?.caps ?? [])], issuer: c.iss ?? '', issuedOn: String(c.iat ?? ''),
-          ...(c.exp !== undefined ? { expiresAt: c.exp } : {}), expired: c.exp !== undefined && c.exp * 1000 < Date.now() },
-        { publicKey: verified.publicKey, contractId: '', linkName: '', issuer: c.iss ?? '' });
-    }
+    await this.askPolicy(verified);
     const existing = this.actors.get(routed.id);
     if (existing) {
       if (existing.moduleHash !== verified.moduleHash) {
@@ -185,6 +179,7 @@ export class Host implements HostApi {
    */
   async updateActor(module: Uint8Array, opts: StartActorOptions = {}): Promise<ActorDescription> {
     this.assertOpen();
+    if (opts.count !== undefined) checkCount(opts.count);
     const maxMemoryPages = opts.maxMemoryPages ?? this.opts.maxMemoryPages ?? DEFAULTS.maxMemoryPages;
     const loaded = loadActor(module, { allowUnsigned: this.opts.allowUnsigned, trustedIssuers: this.opts.trustedIssuers, maxMemoryPages });
     const old = this.actorRecord(loaded.routed.id);
@@ -194,6 +189,8 @@ export class Host implements HostApi {
       throw new StratusError('BAD_REQUEST', `the new module of actor ${describeActor(old.routed)} has revision ${newRev}, not higher than the running revision ${oldRev}`,
         'raise "revision" in its stratus.json and run `stratus build` (or sign the new build with `stratus claims sign --rev N`)');
     }
+    // the new module is a start of its own: its claims (issuer, capabilities, expiry) may differ
+    await this.askPolicy(loaded.verified);
     const rec = await this.newActorRecord(loaded, opts.count ?? old.lanes.current.count, { ...opts, imageRef: opts.imageRef ?? old.imageRef }, maxMemoryPages);
     if (this.actors.get(loaded.routed.id) !== old) {
       await rec.lanes.stop();
@@ -205,6 +202,16 @@ export class Host implements HostApi {
     void old.lanes.settled().catch(() => undefined).then(() => old.lanes.stop())
       .catch((e) => this.log('warn', `stopping the old instances of ${describeActor(old.routed)} after its update failed: ${errorText(e)}`));
     return this.describe(rec);
+  }
+
+  /** The policy service's word on starting this module (reference §4.10); throws when denied. */
+  private async askPolicy(verified: LoadedActor['verified']): Promise<void> {
+    if (!this.policy) return;
+    const c = verified.claims;
+    await this.policy.decide('start_actor',
+      { publicKey: verified.publicKey, contractId: '', linkName: '', capabilities: [...(c.wascap?.caps ?? [])], issuer: c.iss ?? '', issuedOn: String(c.iat ?? ''),
+        ...(c.exp !== undefined ? { expiresAt: c.exp } : {}), expired: c.exp !== undefined && c.exp * 1000 < Date.now() },
+      { publicKey: verified.publicKey, contractId: '', linkName: '', issuer: c.iss ?? '' });
   }
 
   /**
@@ -303,9 +310,7 @@ export class Host implements HostApi {
 
   async scaleActor(actorId: string, count: number): Promise<ActorDescription> {
     const rec = this.actorRecord(actorId);
-    if (!Number.isInteger(count) || count < 1) {
-      throw new StratusError('BAD_REQUEST', `instance count must be a whole number ≥ 1, got ${count}`, 'use stopActor to remove an actor');
-    }
+    checkCount(count);
     await rec.lanes.scale(count);
     return this.describe(rec);
   }
@@ -583,5 +588,12 @@ export class Host implements HostApi {
 
   private assertOpen(): void {
     if (this.closed) throw notStartedError('BAD_REQUEST', `host ${this.id} is shut down`);
+  }
+}
+
+/** Instance counts (start, update, scale) are whole numbers of at least one. */
+function checkCount(count: number): void {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new StratusError('BAD_REQUEST', `instance count must be a whole number ≥ 1, got ${count}`, 'use stopActor to remove an actor');
   }
 }

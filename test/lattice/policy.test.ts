@@ -14,6 +14,7 @@ import { testHost, signedFixture, type LogLine } from '../support/fixtures.js';
 import { createProvider } from '../../src/providers/registry.js';
 import { isStratusError } from '../../src/core/errors.js';
 import { PolicyService } from '../../src/lattice/policy.js';
+import { createKeyPair } from '../../src/claims/nkeys.js';
 import type { Host } from '../../src/host/host.js';
 
 const TOPIC = 'wasmcloud.policy.evaluator';
@@ -85,6 +86,18 @@ test('a decision published on the changes topic replaces the cached one', async 
   }
   assert.ok(started, 'permitted after the change');
   await host.stopActor(started.id);
+});
+
+test('an update to a module the policy denies is refused with the policy\'s reason; the running revision keeps serving', async () => {
+  const subject = createKeyPair('module').seed;
+  const v1 = await host.startActor(await signedFixture('echo', { name: 'echo-upd', subject, rev: 1, caps: ['wasmcloud:builtin:logging'] }));
+  const v2 = await signedFixture('echo', { name: 'echo-upd', subject, rev: 2, caps: ['wasmcloud:httpclient'] });
+  await assert.rejects(host.updateActor(v2), (e) => isStratusError(e) && /Policy denied start actor of M[A-Z0-9]+: the HTTP client capability is not allowed on this lattice/.test(e.message));
+  const running = host.inventory().actors.find((x) => x.id === v1.id)!;
+  assert.equal(running.revision, 1);
+  assert.equal(new TextDecoder().decode(await host.call(v1.id, 'Echo.Say', new TextEncoder().encode('still'))), 'still');
+  await assert.rejects(host.updateActor(v2, { count: 0 }), /instance count must be a whole number ≥ 1, got 0/);
+  await host.stopActor(v1.id);
 });
 
 test('providers are asked about too: the httpclient provider is denied, messaging was permitted', async () => {
