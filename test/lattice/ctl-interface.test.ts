@@ -168,6 +168,15 @@ test('launch provider (provider_started), a second launch refused, stop provider
   assert.equal(await requestText(nc, `${P}.cmd.${b.host.id}.sp`, `{"provider_ref":"${HTTP.id}","link_name":"default","contract_id":"wasmcloud:httpserver","host_id":"${b.host.id}"}`), OK);
   await ev.next((e) => e.type === 'com.wasmcloud.lattice.provider_stopped' && e.source === b.host.id, 'provider_stopped');
   assert.deepEqual((await inv(b)).providers, []);
+  // wasmCloud's published id for its httpserver starts ours under that id, as wash users expect
+  const WC_HTTPSERVER = 'VAG3QITQQ2ODAOWB5TTQSDJ53XK3SHBEIFNK4AYJ5RKAX2UNSCAPHA5M';
+  assert.equal(await requestText(nc, `${P}.cmd.${b.host.id}.lp`, `{"provider_ref":"${WC_HTTPSERVER}","link_name":"default","host_id":"${b.host.id}"}`), OK);
+  const wc = await ev.next((e) => e.type === 'com.wasmcloud.lattice.provider_started' && e.source === b.host.id && e.data.public_key === WC_HTTPSERVER, 'provider_started (published id)');
+  assert.equal(wc.data.contract_id, 'wasmcloud:httpserver');
+  assert.deepEqual((await inv(b)).providers.map((x: { id: string }) => x.id), [WC_HTTPSERVER]);
+  assert.equal(await requestText(nc, `${P}.cmd.${b.host.id}.sp`, `{"provider_ref":"${WC_HTTPSERVER}","link_name":"default","contract_id":"wasmcloud:httpserver","host_id":"${b.host.id}"}`), OK);
+  await ev.next((e) => e.type === 'com.wasmcloud.lattice.provider_stopped' && e.source === b.host.id && e.data.public_key === WC_HTTPSERVER, 'provider_stopped (published id)');
+  assert.deepEqual((await inv(b)).providers, []);
 });
 
 test('actor auction: hosts whose labels include the constraints bid', async () => {

@@ -221,7 +221,7 @@ export class HostCommands {
     this.s.book.setProvider(p.id, cmd.linkName, cmd.providerRef, cmd.annotations);
     this.background(`starting provider ${cmd.providerRef}`, async () => {
       try {
-        await this.ops.startProvider(p.name, cmd.linkName);
+        await this.ops.startProvider(p.id, cmd.linkName);
       } catch (e) {
         this.s.book.forgetProvider(p.id, cmd.linkName);
         this.s.ctx.log('warn', `could not start provider ${cmd.providerRef} (${cmd.linkName}): ${errorText(e)}`);

@@ -5,7 +5,7 @@
 // reference, or a `file://` .par.gz, is a provider archive the host pulls (or reads) and runs as a
 // process. Actors may also be OCI references (pulled by the host); bindle references are refused.
 import { isAbsolute } from 'node:path';
-import { BUILTIN_CATALOG } from '../../providers/builtin-catalog.js';
+import { BUILTIN_CATALOG, builtinSource } from '../../providers/builtin-catalog.js';
 import { Refusal } from './acks.js';
 import { parseReference } from '../../oci/reference.js';
 
@@ -78,7 +78,7 @@ export function providerArchiveRef(ref: string, allowFileLoad: boolean): Provide
     if (!isAbsolute(path)) throw new Refusal(`file reference ${ref.slice(0, 200)} must name an absolute path, e.g. file:///home/me/build/greeter.par.gz`);
     return { kind: 'file', path };
   }
-  if (BUILTIN_CATALOG.some((p) => p.load && (p.name === ref || p.id === ref))) return undefined;
+  if (builtinSource.find(ref)) return undefined;
   const registry = REGISTRIES.find((r) => ref.startsWith(r));
   if (registry && PUBLISHED[ref.slice(registry.length).split(/[:@]/)[0]!]) return undefined;
   if (ref.startsWith('bindle://')) return undefined;
@@ -86,10 +86,14 @@ export function providerArchiveRef(ref: string, allowFileLoad: boolean): Provide
   return undefined;
 }
 
-/** The built-in provider a reference names (name, id, or published image), or a Refusal. */
+/**
+ * The built-in provider a reference names (name, id, wasmCloud's published id for the same
+ * contract, or published image), or a Refusal. Start it by its `id`: a published id's provider
+ * then runs under that id, as `stratus ctl start provider` does.
+ */
 export function resolveProviderRef(ref: string): { name: string; id: string; contractId: string } {
-  const byNameOrId = BUILTIN_CATALOG.find((p) => p.load && (p.name === ref || p.id === ref));
-  if (byNameOrId) return { name: byNameOrId.name, id: byNameOrId.id, contractId: byNameOrId.contractId };
+  const found = builtinSource.find(ref);
+  if (found) return { name: found.name, id: found.id, contractId: found.contractId };
   const registry = REGISTRIES.find((r) => ref.startsWith(r));
   if (registry) {
     const repo = ref.slice(registry.length).split(/[:@]/)[0]!;
