@@ -1,7 +1,13 @@
 // A small JSON writer that renders straight into UTF-8 bytes, so handlers can answer JSON
 // without string concatenation and without any import (no JSON host shims, cf. the TinyGo seed).
 
-import { GrowableBytes } from "./bytes";
+import { GrowableBytes, markRoom } from "./bytes";
+
+// A writer made for a big text (capacity of 64 KiB or more, e.g. an echo sized from its body)
+// keeps this many free bytes before the text, where the response's msgpack head is written when
+// the text is the body (bytes.ts): the body is then not copied behind the head.
+const HEADROOM: i32 = 256;
+const HEADROOM_FROM: i32 = 64 * 1024;
 
 export class JsonWriter extends GrowableBytes {
   // One bit per open container (bit i = depth i): set once it holds a value, so a comma is due
@@ -11,9 +17,16 @@ export class JsonWriter extends GrowableBytes {
   private deep: Array<bool> | null = null;
   private afterKey: bool = false;
 
+  /** Where the text starts in the storage (HEADROOM for a big writer, else 0). */
+  private base: i32 = 0;
+
   /** `keySeparator` is ":" (compact) or ": " (e.g. `{"counter": 1}`). */
   constructor(private keySeparator: string = ":", capacity: i32 = 64) {
-    super(capacity);
+    super(capacity >= HEADROOM_FROM ? capacity + HEADROOM : capacity);
+    if (capacity >= HEADROOM_FROM) {
+      this.base = HEADROOM;
+      this.pos = HEADROOM;
+    }
   }
 
   private byte(b: u8): void {
@@ -183,16 +196,22 @@ export class JsonWriter extends GrowableBytes {
   private hex(n: u8): void { this.byte(n < 10 ? 0x30 + n : 0x57 + n); }
 
   /** The JSON text without a copy (for an HTTP body of megabytes): valid until the next write. */
-  view(): Uint8Array { this.shared = true; return Uint8Array.wrap(this.buf, 0, this.pos); }
+  view(): Uint8Array {
+    this.shared = true;
+    const v = Uint8Array.wrap(this.buf, this.base, this.pos - this.base);
+    if (this.base > 0) markRoom(v.dataStart, this.base);
+    return v;
+  }
 
   /** The JSON text as UTF-8 bytes (e.g. an HTTP body). */
   toBytes(): Uint8Array {
-    const out = new Uint8Array(this.pos);
-    memory.copy(out.dataStart, changetype<usize>(this.buf), <usize>this.pos);
+    const n = this.pos - this.base;
+    const out = new Uint8Array(n);
+    memory.copy(out.dataStart, changetype<usize>(this.buf) + <usize>this.base, <usize>n);
     return out;
   }
 
   toString(): string {
-    return String.UTF8.decodeUnsafe(changetype<usize>(this.buf), <usize>this.pos, false);
+    return String.UTF8.decodeUnsafe(changetype<usize>(this.buf) + <usize>this.base, <usize>(this.pos - this.base), false);
   }
 }
