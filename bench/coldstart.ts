@@ -12,7 +12,7 @@
 // Run: node dist/bench/coldstart.js [--rounds 5] [--in-process-rounds 20] [--only process|in-process]
 //        [--compare /other/checkout/bin/stratus.js]   (adds its up/call rows, interleaved: before/after)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,8 +59,8 @@ if (instance.exports.__guest_call(op.length, payload.length) !== 1) throw new Er
 process.stdout.write(new TextDecoder().decode(out) + '\\n');
 `;
 
-/** ms from spawn until `url` answers 200 (polled every 5 ms); the child is then stopped. */
-async function untilFirst200(args: string[], env: NodeJS.ProcessEnv, url: string): Promise<number> {
+/** ms from spawn until `url` answers 200 (polled every 5 ms); the child is then stopped (after `before`, if given). */
+async function untilFirst200(args: string[], env: NodeJS.ProcessEnv, url: string, beforeStop?: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -68,7 +68,11 @@ async function untilFirst200(args: string[], env: NodeJS.ProcessEnv, url: string
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with code ${child.exitCode}: ${stderr.slice(-2000)}`);
-      if (await answers200(url)) return performance.now() - t0;
+      if (await answers200(url)) {
+        const ms = performance.now() - t0;
+        await beforeStop?.();
+        return ms;
+      }
       if (performance.now() - t0 > 120_000) throw new Error(`${args.join(' ')} did not answer on ${url} within 120 s: ${stderr.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -143,7 +147,15 @@ async function wholeProcess(rounds: number): Promise<void> {
   const callBase = variants.findIndex(([label]) => label.startsWith('bare Node: spawn, instantiate'));
   // builds kvcounter if needed and fills the warm cache; then one unmeasured round of everything
   process.stderr.write('coldstart: building kvcounter if needed and warming the cache...\n');
-  await up(warmCache);
+  // The host thread's code is prepared while the actor already serves (on workers): stopping at the
+  // first 200 would stop that too and leave the cache empty, so the warming run waits for it.
+  await untilFirst200([join(repo, 'bin/stratus.js'), 'up', '--manifest', manifest], env(warmCache), url, async () => {
+    const dir = join(warmCache, 'asyncify');
+    for (const t0 = Date.now(); !(existsSync(dir) && readdirSync(dir).some((f) => !f.startsWith('.'))); ) {
+      if (Date.now() - t0 > 120_000) throw new Error(`the code cache ${dir} was not filled within 120 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
   for (const [, run] of variants) await run();
   const times = variants.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {

@@ -4,11 +4,14 @@
 // The first spare is booted when a worker lane first takes a worker, not when the host is made: a
 // host whose actors all run on the host thread (a warm `stratus up`, a `stratus call` from the
 // cache) never needs one, and booting it during startup competed with the start for the CPU
-// (docs/coldstart.md). The replacement for a taken worker boots once that worker is online, so the
-// two boots do not compete either.
+// (docs/coldstart.md). The replacement for a taken worker boots a while after that worker is
+// online (SPARE_DELAY_MS): "online" comes before the worker has loaded its code and made its
+// instance, and a second boot then took CPU from the first request on a two-core machine.
 import { Worker } from 'node:worker_threads';
 
 export const WORKER_URL = new URL('./thread.js', import.meta.url);
+/** How long after a taken worker is online its replacement starts booting. */
+const SPARE_DELAY_MS = 500;
 
 export class WorkerReserve {
   private spares: Worker[] = [];
@@ -26,7 +29,7 @@ export class WorkerReserve {
       return w;
     }
     const fresh = new Worker(WORKER_URL);
-    fresh.once('online', () => this.fill());
+    fresh.once('online', () => setTimeout(() => this.fill(), SPARE_DELAY_MS).unref());
     return fresh;
   }
 
