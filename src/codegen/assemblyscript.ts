@@ -160,12 +160,15 @@ function structure(t: AsTypes, name: string, doc: string | undefined, members: M
   out.push('  }');
   const last = members.at(-1);
   if (last && last.required && !t.lazy(last) && t.type(last.target) === 'Uint8Array') {
-    // the same bytes as encode(), but the blob's own bytes are left to the caller (respondWithTail)
-    const body = out.slice(encodeStart, out.length - 2); // encode()'s lines, without `w.bin(this.<last>)` and its `}`
+    // Ends with a blob: encodeHead() writes all but the blob's own bytes (respondWithTail() may send
+    // them in place), and encode() is encodeHead() plus those bytes.
+    const head = out.splice(encodeStart).slice(0, -2); // encode()'s lines, without `w.bin(this.<last>)` and its `}`
+    out.push('    w.raw(this.encodeHead(w));');
+    out.push('  }');
     out.push('');
     out.push(`  /** encode() without the bytes of \`${last.name}\` (its header is written): they are returned, for respondWithTail(). */`);
     out.push('  encodeHead(w: Writer): Uint8Array {');
-    for (const l of body) out.push(l);
+    for (const l of head) out.push(l);
     out.push(`    w.binHeader(<u32>this.${last.name}.length);`);
     out.push(`    return this.${last.name};`);
     out.push('  }');

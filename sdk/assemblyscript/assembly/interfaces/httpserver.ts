@@ -84,18 +84,7 @@ export class HttpRequest {
   body: Uint8Array = EMPTY_BYTES;
 
   encode(w: Writer): void {
-    w.mapHeader(5);
-    w.str("method");
-    w.str(this.method);
-    w.str("path");
-    w.str(this.path);
-    w.str("queryString");
-    w.str(this.queryString);
-    w.str("header");
-    if (this._header === null && this._headerSrc === null) w.mapHeader(0);
-    else encodeHeaderMap(w, this.header);
-    w.str("body");
-    w.bin(this.body);
+    w.raw(this.encodeHead(w));
   }
 
   /** encode() without the bytes of `body` (its header is written): they are returned, for respondWithTail(). */
@@ -172,14 +161,7 @@ export class HttpResponse {
   body: Uint8Array = EMPTY_BYTES;
 
   encode(w: Writer): void {
-    w.mapHeader(3);
-    w.str("statusCode");
-    w.uint(<u64>this.statusCode);
-    w.str("header");
-    if (this._header === null && this._headerSrc === null) w.mapHeader(0);
-    else encodeHeaderMap(w, this.header);
-    w.str("body");
-    w.bin(this.body);
+    w.raw(this.encodeHead(w));
   }
 
   /** encode() without the bytes of `body` (its header is written): they are returned, for respondWithTail(). */

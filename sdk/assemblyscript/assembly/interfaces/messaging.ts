@@ -13,18 +13,7 @@ export class PubMessage {
   body: Uint8Array = EMPTY_BYTES;
 
   encode(w: Writer): void {
-    let n: u32 = 2;
-    if (this.replyTo !== null) n++;
-    w.mapHeader(n);
-    w.str("subject");
-    w.str(this.subject);
-    const replyTo = this.replyTo;
-    if (replyTo !== null) {
-      w.str("replyTo");
-      w.str(replyTo);
-    }
-    w.str("body");
-    w.bin(this.body);
+    w.raw(this.encodeHead(w));
   }
 
   /** encode() without the bytes of `body` (its header is written): they are returned, for respondWithTail(). */
@@ -72,18 +61,7 @@ export class ReplyMessage {
   body: Uint8Array = EMPTY_BYTES;
 
   encode(w: Writer): void {
-    let n: u32 = 2;
-    if (this.replyTo !== null) n++;
-    w.mapHeader(n);
-    w.str("subject");
-    w.str(this.subject);
-    const replyTo = this.replyTo;
-    if (replyTo !== null) {
-      w.str("replyTo");
-      w.str(replyTo);
-    }
-    w.str("body");
-    w.bin(this.body);
+    w.raw(this.encodeHead(w));
   }
 
   /** encode() without the bytes of `body` (its header is written): they are returned, for respondWithTail(). */
@@ -171,18 +149,7 @@ export class SubMessage {
   body: Uint8Array = EMPTY_BYTES;
 
   encode(w: Writer): void {
-    let n: u32 = 2;
-    if (this.replyTo !== null) n++;
-    w.mapHeader(n);
-    w.str("subject");
-    w.str(this.subject);
-    const replyTo = this.replyTo;
-    if (replyTo !== null) {
-      w.str("replyTo");
-      w.str(replyTo);
-    }
-    w.str("body");
-    w.bin(this.body);
+    w.raw(this.encodeHead(w));
   }
 
   /** encode() without the bytes of `body` (its header is written): they are returned, for respondWithTail(). */
