@@ -34,15 +34,25 @@ test('instance groups: add, take by annotations, scale one group, reconcile with
   assert.deepEqual(expand([{ annotations: { a: '1' }, count: 2 }]), [{ a: '1' }, { a: '1' }]);
 });
 
-test('instance book: annotations for the next starts of an image ref, then none', () => {
+test('instance book: annotations for the next starts of an image ref, then none; each start booked as it happens', () => {
   const b = new InstanceBook();
   b.expectStarts('file:///x', { app: 'a' }, 2);
-  assert.deepEqual(b.nextStart('file:///x'), { app: 'a' });
-  assert.deepEqual(b.nextStart('file:///x'), { app: 'a' });
-  assert.deepEqual(b.nextStart('file:///x'), {});
+  assert.deepEqual(b.nextStart('file:///x', 'MX'), { app: 'a' });
+  // booked at its actor_started, before the start command returns (an inventory in between shows it)
+  assert.deepEqual(b.groups('MX', 1), [{ annotations: { app: 'a' }, count: 1 }]);
+  assert.deepEqual(b.nextStart('file:///x', 'MX'), { app: 'a' });
+  assert.deepEqual(b.nextStart('file:///x', 'MX'), {});
+  assert.equal(b.finishStarts('file:///x', { app: 'a' }, 2), 0, 'both were booked by their events');
+  assert.deepEqual(b.groups('MX', 2), [{ annotations: { app: 'a' }, count: 2 }]);
+  // a start that returns before its events: what they did not book is left to the caller
+  b.expectStarts('file:///z', { app: 'c' }, 3);
+  b.nextStart('file:///z', 'MZ');
+  assert.equal(b.finishStarts('file:///z', { app: 'c' }, 3), 2);
+  assert.deepEqual(b.nextStart('file:///z', 'MZ'), {}, 'the expectation ended');
+  assert.equal(b.finishStarts('file:///w', {}, 4), 4, 'untagged starts are never expected');
   b.expectStarts('file:///y', { app: 'b' }, 3);
   b.cancelStarts('file:///y', { app: 'b' });
-  assert.deepEqual(b.nextStart('file:///y'), {});
+  assert.deepEqual(b.nextStart('file:///y', 'MY'), {});
 });
 
 test('request bodies: defaults, null as absent, strict fields', () => {

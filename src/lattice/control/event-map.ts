@@ -32,7 +32,7 @@ export function latticeEvent<K extends (typeof PUBLISHED_EVENTS)[number]>(type: 
       const d = data as HostEventMap['actor_started'];
       return evt('actor_started', {
         public_key: d.public_key, image_ref: d.image_ref, api_version: d.api_version, instance_id: d.instance_id,
-        annotations: book.nextStart(d.image_ref), claims: d.claims,
+        annotations: book.nextStart(d.image_ref, d.public_key), claims: d.claims,
       });
     }
     case 'actor_stopped': {

@@ -112,13 +112,14 @@ export class HostCommands {
           if (sub !== expectedId) throw new Refusal(`${actorRef} holds actor ${sub ?? '(unsigned)'}, not ${expectedId}`);
         }
         const desc = await this.ops.startActorFile(path, count, actorRef);
-        book.set(desc.id, add(book.groups(desc.id, desc.count - count), annotations, count));
+        // the instances whose actor_started booked them already (nextStart) are not booked twice
+        const left = book.finishStarts(actorRef, annotations, count);
+        book.set(desc.id, add(book.groups(desc.id, desc.count - left), annotations, left));
         if (src.kind === 'oci') await this.mapReference(actorRef, desc.id);
       } catch (e) {
+        book.cancelStarts(actorRef, annotations);
         this.s.ctx.log('warn', `could not start actor ${actorRef}: ${errorText(e)}`);
         this.s.publish('actor_start_failed', { actor_ref: actorRef, error: errorText(e) }, codeOf(e));
-      } finally {
-        book.cancelStarts(actorRef, annotations);
       }
     });
   }

@@ -116,14 +116,34 @@ export class InstanceBook {
     if (list.length === 0) this.pending.delete(imageRef);
   }
 
-  /** Annotations of the next instance of `imageRef` that starts (empty when none were expected). */
-  nextStart(imageRef: string): Annotations {
+  /**
+   * Annotations of the next instance of `imageRef` that starts (empty when none were expected); that
+   * instance of `actorId` is booked with them now, so an inventory asked right after its
+   * `actor_started` already shows them.
+   */
+  nextStart(imageRef: string, actorId: string): Annotations {
     const list = this.pending.get(imageRef);
     const p = list?.[0];
     if (!list || !p) return {};
     if (--p.left === 0) list.shift();
     if (list.length === 0) this.pending.delete(imageRef);
+    this.set(actorId, add(this.actors.get(actorId) ?? [], p.annotations, 1));
     return p.annotations;
+  }
+
+  /**
+   * A start of `count` instances of `imageRef` tagged `annotations` has returned: how many of them
+   * no `actor_started` booked (nextStart), which the caller books; the expectation ends.
+   */
+  finishStarts(imageRef: string, annotations: Annotations, count: number): number {
+    if (Object.keys(annotations).length === 0) return count;
+    const list = this.pending.get(imageRef);
+    const i = list ? list.findIndex((p) => same(p.annotations, annotations)) : -1;
+    if (!list || i < 0) return 0;
+    const left = list[i]!.left;
+    list.splice(i, 1);
+    if (list.length === 0) this.pending.delete(imageRef);
+    return left;
   }
 
   setProvider(id: string, linkName: string, imageRef: string, annotations: Annotations): void {
