@@ -6,13 +6,10 @@
 //   node --cpu-prof --cpu-prof-dir=bench-profiles dist/bench/msgpub-cpu.js --rounds 3 --actor-only
 // Each round ends with a flush, so the bytes really went to nats-server; figures: this process's
 // CPU (user + system) per message, medians over rounds.
-import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { Host } from '../src/host/host.js';
-import { createProvider } from '../src/providers/registry.js';
 import { MessageSubscriberCodec } from '../src/codec/interfaces/messaging.js';
 import { startNats } from '../test/support/servers.js';
-import { buildCached, ROOT } from '../test/sdk/build-cache.js';
+import { messagingEchoHost } from './messaging-echo-host.js';
 import { median, numberArg } from './stats.js';
 
 const MESSAGES = numberArg('messages', 400000);
@@ -24,14 +21,10 @@ const CONCURRENCY = 64;
 const BODY = new Uint8Array(64).fill(0x61);
 
 const nats = await startNats();
-const host = new Host({ log: () => undefined });
+const echo = await messagingEchoHost(nats.url);
+const host = echo.host;
 const pubConn = await connect({ servers: nats.url });
 try {
-  const { wasm } = await buildCached(join(ROOT, 'examples', 'messaging-echo'));
-  const provider = await host.startProvider(createProvider('messaging'));
-  let actor = await host.startActor(wasm);
-  const link = () => host.putLink({ actor_id: actor.id, provider_id: provider.id, contract_id: 'wasmcloud:messaging', link_name: 'default', values: { URI: nats.url } });
-  await link();
   const burst = MessageSubscriberCodec.HandleMessage.encodeInput({ subject: `burst.${BURST}`, body: BODY });
 
   // A call stalled past the inline lane's 50 ms slice by a loaded machine moves the actor to worker
@@ -43,9 +36,7 @@ try {
         return await actorRound(n);
       } catch (e) {
         if ((e as { code?: string }).code !== 'INTERRUPTED' || ++voided > 5) throw e;
-        await host.stopActor(actor.id);
-        actor = await host.startActor(wasm);
-        await link();
+        await echo.restart();
       }
     }
   };
@@ -54,7 +45,7 @@ try {
     const c0 = process.cpuUsage();
     for (let sent = 0; sent < calls; sent += CONCURRENCY) {
       const batch: unknown[] = [];
-      for (let j = 0; j < CONCURRENCY && sent + j < calls; j++) batch.push(host.call(actor.id, 'MessageSubscriber.HandleMessage', burst));
+      for (let j = 0; j < CONCURRENCY && sent + j < calls; j++) batch.push(host.call(echo.actorId, 'MessageSubscriber.HandleMessage', burst));
       await Promise.all(batch);
     }
     await pubConn.flush(); // the provider's connection is another one; flushing ours only yields to I/O

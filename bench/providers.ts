@@ -29,15 +29,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Host } from '../src/host/host.js';
-import { createProvider } from '../src/providers/registry.js';
 import { MessageSubscriberCodec } from '../src/codec/interfaces/messaging.js';
 import { startNats } from '../test/support/servers.js';
-import { buildCached, ROOT } from '../test/sdk/build-cache.js';
+import { ROOT } from '../test/sdk/build-cache.js';
 import { compileProject, loadConfig } from '../src/toolchain/index.js';
 import { signActorModule } from '../src/claims/sign.js';
 import { cpuMicros, freePort, stopChild, waitForHttp, wrk, type WrkResult } from './wrk.js';
 import { median, numberArg } from './stats.js';
+import { messagingEchoHost } from './messaging-echo-host.js';
 
 const MESSAGES = numberArg('messages', 200000);
 const ROUNDS = numberArg('rounds', 5);
@@ -63,20 +62,14 @@ class VoidRound extends Error {}
 
 async function partB(): Promise<void> {
   const nats = await startNats();
-  const host = new Host({ log: () => undefined });
+  const echo = await messagingEchoHost(nats.url);
+  const host = echo.host;
   const subConn = await connect({ servers: nats.url });
   const pubConn = await connect({ servers: nats.url });
   try {
-    const { wasm } = await buildCached(join(ROOT, 'examples', 'messaging-echo'));
-    const provider = await host.startProvider(createProvider('messaging'));
-    let actor = await host.startActor(wasm);
-    const link = () => host.putLink({ actor_id: actor.id, provider_id: provider.id, contract_id: 'wasmcloud:messaging', link_name: 'default', values: { URI: nats.url } });
-    await link();
     /** After a void round: the actor moved to worker threads; start it again on the host thread. */
     const restartActor = async () => {
-      await host.stopActor(actor.id);
-      actor = await host.startActor(wasm);
-      await link();
+      await echo.restart();
       await new Promise((r) => setTimeout(r, 300)); // let what was in flight arrive and be ignored
     };
     const count = counter(subConn);
@@ -98,7 +91,7 @@ async function partB(): Promise<void> {
       const t0 = process.hrtime.bigint();
       for (let sent = 0; sent < calls; sent += CONCURRENCY) {
         const batch: Promise<unknown>[] = [];
-        for (let j = 0; j < CONCURRENCY && sent + j < calls; j++) batch.push(Promise.resolve(host.call(actor.id, 'MessageSubscriber.HandleMessage', payload)));
+        for (let j = 0; j < CONCURRENCY && sent + j < calls; j++) batch.push(Promise.resolve(host.call(echo.actorId, 'MessageSubscriber.HandleMessage', payload)));
         await Promise.all(batch).catch((e: Error) => {
           count.abandon();
           throw new VoidRound(e.message);
@@ -148,7 +141,7 @@ async function partB(): Promise<void> {
       rawRates.push(got.get(-1)!);
       modes.forEach((_, k) => { actorRates[k]!.push(got.get(k)!); ratios[k]!.push(got.get(k)! / got.get(-1)!); });
     }
-    console.log(`  (actor lane at the end: ${host.inventory().actors.find((x) => x.id === actor.id)?.lane}; void rounds run again: ${voided})`);
+    console.log(`  (actor lane at the end: ${host.inventory().actors.find((x) => x.id === echo.actorId)?.lane}; void rounds run again: ${voided})`);
     console.log(`providers (b): ${MESSAGES} messages of ${BODY.length} B per round, ${ROUNDS} rounds rotating over the modes, actor calls ${CONCURRENCY} in flight; a subscriber on another connection counts them`);
     const cpuOf = (mode: string) => `${median(cpu.get(mode)!).toFixed(2)} us/msg cpu`;
     console.log(`  raw nc.publish from Node: ${Math.round(median(rawRates))} msgs/s (median), ${cpuOf('raw')}`);
