@@ -50,15 +50,6 @@ export function queueTimeoutError(label: string, operation: string, timeoutMs: n
     'raise maxInstances for this actor or the deadline (HostOptions.rpcTimeoutMs)');
 }
 
-/** How a worker thread tells the lane its trapped instance's memory size (appended to the trap's text). */
-const PAGES_SUFFIX = /\n@pages=(\d+)$/;
-export const pagesSuffix = (memory: WebAssembly.Memory): string => `\n@pages=${memory.buffer.byteLength / 65536}`;
-/** The trap text with the worker's suffix turned into memoryNote(). */
-export function withMemoryNote(text: string, maxMemoryPages: number): string {
-  const m = PAGES_SUFFIX.exec(text);
-  return m ? text.slice(0, m.index) + memoryNote(Number(m[1]), maxMemoryPages) : text;
-}
-
 /** Whether memory can no longer grow, i.e. the instance hit its ceiling (it is discarded anyway). */
 export function atCeiling(memory: WebAssembly.Memory): boolean {
   try {

@@ -5,7 +5,7 @@ import { Worker, MessageChannel } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { StratusError } from '../../core/errors.js';
-import { callFailure, withMemoryNote, startFailure, stoppedBeforeStart, stoppedMidCall, timeoutError, type FailureKind } from './call-errors.js';
+import { callFailure, memoryNote, startFailure, stoppedBeforeStart, stoppedMidCall, timeoutError, type FailureKind } from './call-errors.js';
 import { expireQueued, RETIRE_IDLE_MS, Settled, Sweeper } from './call-queue.js';
 import { MSG, type WorkerInit, type WorkerMessage } from './worker/protocol.js';
 import { Channel, createChannelBuffer, CTL, DEFAULT_DATA_BYTES, KIND } from './worker/channel.js';
@@ -56,7 +56,7 @@ interface Call {
 }
 
 /** What a worker reported back: a result, or a host call to serve. */
-export type Outcome = { ok: true; d: Uint8Array } | { ok: false; k: number; e: string };
+export type Outcome = { ok: true; d: Uint8Array } | { ok: false; k: number; e: string; pages: number };
 
 
 export class WorkerInstance {
@@ -132,7 +132,8 @@ export class WorkerInstance {
       const areas = this.areas;
       this.onResult(this, { ok: true, d: area ? lend(bytes, () => areas.give(area)) : bytes });
     } else {
-      this.onResult(this, { ok: false, k: kind!, e: this.ch.readStrings(1)[0]! });
+      const [e, pages] = this.ch.readStrings(2); // the failure's text, and the instance's memory pages then
+      this.onResult(this, { ok: false, k: kind!, e: e!, pages: Number(pages) });
     }
   };
 
@@ -368,16 +369,16 @@ export class WorkerLane implements Lane {
     inst.busy = null;
     if (p) {
       if (m.ok) p.resolve(m.d);
-      else p.reject(this.failure(m.k, m.e, p.operation));
+      else p.reject(this.failure(m.k, m.e, m.pages, p.operation));
     }
     this.release(inst);
     if (p?.startedAt !== undefined) this.cfg.served?.(performance.now() - p.startedAt);
     this.whenSettled.check();
   }
 
-  private failure(kind: number, text: string, operation: string): StratusError {
+  private failure(kind: number, text: string, pages: number, operation: string): StratusError {
     const k: FailureKind = kind === KIND.GUEST_ERROR ? 'guest' : kind === KIND.MEMORY_LIMIT ? 'memory' : kind === KIND.PROC_EXIT ? 'exit' : 'trap';
-    return callFailure(k, k === 'trap' ? withMemoryNote(text, this.cfg.maxMemoryPages) : text, this.cfg.label, operation, this.cfg.maxMemoryPages);
+    return callFailure(k, k === 'trap' ? text + memoryNote(pages, this.cfg.maxMemoryPages) : text, this.cfg.label, operation, this.cfg.maxMemoryPages);
   }
 
   /** A worker ended: expected after retire(), or a crash that needs a replacement. */

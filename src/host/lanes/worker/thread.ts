@@ -9,7 +9,7 @@ import { MSG, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { Channel, CTL, KIND } from './channel.js';
 import { routeBuiltin, type RoutedActor } from '../../router.js';
 import { runBuiltin } from '../../builtins.js';
-import { atCeiling, pagesSuffix } from '../call-errors.js';
+import { atCeiling } from '../call-errors.js';
 
 // A worker is either started for its instance (workerData) or booted ahead of time as a spare and
 // handed its instance later by one message (the host keeps a spare to cut start-up latency).
@@ -92,24 +92,23 @@ function serve(): never {
     try {
       const r = live.abi.invoke(live.guestCall, job.operation, job.payload, ctl[CTL.LIMIT]! >>> 0);
       if (r.ok) ch.writeResult(r.data); // the ABI's copy of the response: handed over (or copied into the result area)
-      else ch.write(KIND.GUEST_ERROR, [r.error]);
+      else ch.write(KIND.GUEST_ERROR, [r.error, '0']); // every failure: its text and the memory pages
     } catch (e) {
       let kind: number = KIND.TRAP;
-      const suffix = pagesSuffix(live.memory); // before atCeiling(), which grows it
+      const pages = String(live.memory.buffer.byteLength / 65536); // before atCeiling(), which grows it
       if (e instanceof ProcExit) kind = KIND.PROC_EXIT;
       else if (atCeiling(live.memory)) kind = KIND.MEMORY_LIMIT;
-      let text = e instanceof Error ? e.message : String(e);
-      if (kind === KIND.TRAP) text += suffix; // the lane says it if memory was high
+      const text = e instanceof Error ? e.message : String(e);
       // The trapped instance's state is undefined: replace it before answering.
       try {
         live = instantiate();
       } catch (e2) {
-        ch.write(kind, [text]);
+        ch.write(kind, [text, pages]);
         signal();
         post({ t: MSG.FAILED, e: `could not re-instantiate after a trap: ${e2 instanceof Error ? e2.message : String(e2)}` });
         process.exit(1);
       }
-      ch.write(kind, [text]);
+      ch.write(kind, [text, pages]);
     }
     signal();
   }

@@ -156,15 +156,10 @@ export class Connection {
     socket.on('drain', () => { this.waitingDrain = false; this.updateReading(); });
     if (!consumeSocket(p, socket)) {
       socket.on('data', (d: Buffer) => {
-        const ret = (p as unknown as { execute(b: Buffer): unknown }).execute(d);
+        const ret = p.execute(d);
         if (ret instanceof Error) this.onParseError(ret as ClientError);
       });
     }
-  }
-
-  /** Answers owed. */
-  get owedCount(): number {
-    return this.owed.length;
   }
 
   private onMessageBegin(): void {

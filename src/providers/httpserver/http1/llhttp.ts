@@ -30,6 +30,8 @@ export interface ParserSlots {
 export interface NativeParser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
   consume(handle: unknown): void;
+  /** Parse bytes fed by hand (a socket whose handle cannot be consumed): a byte count or an Error. */
+  execute(bytes: Buffer): unknown;
   unconsume(): void;
   finish(): unknown;
   free(): void;

@@ -58,11 +58,6 @@ export class Http1Server implements ConnectionContext {
     this.connections.delete(conn);
   }
 
-  /** Connections open now. */
-  get size(): number {
-    return this.connections.size;
-  }
-
   /** Stop listening; idle connections close now, the others after their answers. `cb` when all are closed. */
   close(cb?: () => void): void {
     this.draining = true;
