@@ -159,7 +159,7 @@ function structure(t: AsTypes, name: string, doc: string | undefined, members: M
   }
   out.push('  }');
   const last = members.at(-1);
-  if (last && last.required && !t.lazy(last) && t.type(last.target) === 'Uint8Array') {
+  if (last && t.tailBlob(name)) {
     // Ends with a blob: encodeHead() writes all but the blob's own bytes (respondWithTail() may send
     // them in place), and encode() is encodeHead() plus those bytes.
     const head = out.splice(encodeStart).slice(0, -2); // encode()'s lines, without `w.bin(this.<last>)` and its `}`
