@@ -2,7 +2,6 @@
 // actor and the actor's HttpResponse back into HTTP (reference §2.3, §5.3).
 // The request path is the hot path: llhttp parses the request (http1/), then one msgpack encode,
 // one decode, and one write of the answer. Limits and timeouts are set once per listener.
-import { STATUS_CODES } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import type { ProviderHost } from '../../host/provider-contract.js';
 import { actorEntity, type Invocation, type WasmCloudEntity } from '../../core/wire.js';
@@ -21,7 +20,7 @@ import { failureBody, failureLogLevel, newRef } from './failure-reply.js';
 import { OBSERVE_HOOKS, type HttpTracing, type StatusCounter } from '../../observe/hooks.js';
 import { traceIdOf } from '../../observe/tracing/propagation.js';
 import { Http1Server } from './http1/server.js';
-import { statusHasNoBody } from './http1/response-head.js';
+import { responseHead, statusHasNoBody } from './http1/response-head.js';
 import type { ClientError, Exchange } from './http1/connection.js';
 
 const OPERATION = 'HttpServer.HandleRequest';
@@ -75,11 +74,6 @@ export function statusForActorError(e: unknown): number {
   // have done part of its work, so it is a gateway timeout (outcome unknown), not "retry".
   if (isStratusError(e, 'TIMEOUT')) return e.notStarted ? 503 : 504;
   return 500;
-}
-
-/** A raw HTTP/1.1 response for a socket with no ServerResponse (client errors), closing it. */
-function rawFailure(status: number, body: string): string {
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 /** How often Node checks its header/request deadlines: often enough that they are kept to ~1/4. */
@@ -213,7 +207,11 @@ export class HttpListener implements ReplyWriter<Exchange> {
       ? `client did not send its request within ${this.target.settings.headersTimeoutMs} ms (head) / ${this.target.settings.requestTimeoutMs} ms (whole request); see the link values headers_timeout_ms and request_timeout_ms`
       : `malformed HTTP request: ${err.code ?? err.message}`;
     this.statuses?.count(status);
-    socket.end(rawFailure(status, this.failureText(status, detail)));
+    // no request to answer (it could not be read): the same head an answer gets, and the close
+    const body = this.failureText(status, detail);
+    const head = responseHead(status, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body))],
+      { keepAlive: false, keepAliveSeconds: 0, date: this.http.dates.now() });
+    socket.end(head.text + body);
   }
 
   /** Logs `detail` under a new ref and returns the body the client gets (see failure-reply.ts). */
@@ -233,11 +231,11 @@ export class HttpListener implements ReplyWriter<Exchange> {
   }
 
   /** The reply batch could not write a reply (writeReply threw): answer 500, or drop the connection. */
-  replyFailed(res: Exchange, e: unknown): void {
+  replyFailed(ex: Exchange, e: unknown): void {
     try {
-      this.fail(res, 500, `the reply for actor ${this.target.actorId} could not be written: ${(e as Error)?.message ?? String(e)}`);
+      this.fail(ex, 500, `the reply for actor ${this.target.actorId} could not be written: ${(e as Error)?.message ?? String(e)}`);
     } catch {
-      res.destroy();
+      ex.destroy();
     }
   }
 

@@ -5,6 +5,8 @@
 // keeps the kernel's send path and the actor's code hot in the caches and wakes the client once per
 // batch rather than once per reply. Measured on the kvcounter (bench/http.ts, in-memory backend,
 // all servers up at once, alternating 2 s windows): 0.80 -> 0.97 of bare Node's requests/s.
+// Measured again on the listener's own HTTP/1.1 layer (2026-12-07 evening, bench/HISTORY.md):
+// writing every reply at once gave 0.96-1.00 of bare node:http, batched 1.59-1.65.
 // The cost: a held reply waits for the rest of its turn (the requests read with it), never for new I/O.
 // One batcher per host (in its HostScope, see listener.ts), shared by the host's listeners.
 
