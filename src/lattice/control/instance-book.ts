@@ -109,11 +109,16 @@ export class InstanceBook {
 
   /** Forget expected starts that did not happen (the start failed). */
   cancelStarts(imageRef: string, annotations: Annotations): void {
+    this.endExpectation(imageRef, annotations);
+  }
+
+  /** Removes the expected starts of `imageRef` tagged `annotations`; returns how many were left. */
+  private endExpectation(imageRef: string, annotations: Annotations): number {
     const list = this.pending.get(imageRef);
-    if (!list) return;
-    const i = list.findIndex((p) => same(p.annotations, annotations));
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.pending.delete(imageRef);
+    const i = list ? list.findIndex((p) => same(p.annotations, annotations)) : -1;
+    const left = i >= 0 ? list!.splice(i, 1)[0]!.left : 0;
+    if (list?.length === 0) this.pending.delete(imageRef);
+    return left;
   }
 
   /**
@@ -136,14 +141,8 @@ export class InstanceBook {
    * no `actor_started` booked (nextStart), which the caller books; the expectation ends.
    */
   finishStarts(imageRef: string, annotations: Annotations, count: number): number {
-    if (Object.keys(annotations).length === 0) return count;
-    const list = this.pending.get(imageRef);
-    const i = list ? list.findIndex((p) => same(p.annotations, annotations)) : -1;
-    if (!list || i < 0) return 0;
-    const left = list[i]!.left;
-    list.splice(i, 1);
-    if (list.length === 0) this.pending.delete(imageRef);
-    return left;
+    if (Object.keys(annotations).length === 0) return count; // never expected (expectStarts)
+    return this.endExpectation(imageRef, annotations);
   }
 
   setProvider(id: string, linkName: string, imageRef: string, annotations: Annotations): void {
