@@ -4,14 +4,16 @@
 //    (a fresh $STRATUS_HOME each round, so nothing is restored) until its first HTTP 200, with the
 //    code cache warm and empty, vs a bare Node process that starts an HTTP server and answers; and
 //    `node bin/stratus.js call echo.wasm Echo.Say` until it exits, warm and empty cache, vs a bare
-//    Node process that instantiates the module and calls it. The variants run interleaved within
-//    each round; figures are medians, ratios against the bare process of the same run.
+//    Node process that instantiates the module and calls it; and both once more with an empty cache
+//    and without the CLI's own code cache (bin/code-cache.js), as the first run after a build. The
+//    variants run interleaved within each round; figures are medians, ratios against the bare
+//    process of the same run.
 // 2. In process: Host.startActor (verify claims, portability check, memory limit, compile,
 //    instantiate) + first call vs raw WebAssembly.instantiate + first call (inline and worker lanes).
 //
 // Run: node dist/bench/coldstart.js [--rounds 5] [--in-process-rounds 20] [--only process|in-process]
 //        [--compare /other/checkout/bin/stratus.js]   (adds its up/call rows, interleaved: before/after)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -125,19 +127,24 @@ async function wholeProcess(rounds: number): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     return dir;
   };
-  const up = (cache: string, stratus = join(repo, 'bin/stratus.js')) => untilFirst200([stratus, 'up', '--manifest', manifest], env(cache), url);
-  const call = (cache: string, stratus = join(repo, 'bin/stratus.js')) => untilExit([stratus, 'call', wasm, 'Echo.Say', '--data', '"hello"'], env(cache));
+  // codeCache false: as the first run of a command after `npm run build`, before bin/code-cache.js
+  // has written the CLI's compiled code
+  const envFor = (cache: string, codeCache: boolean) => ({ ...env(cache), ...(codeCache ? {} : { STRATUS_CODE_CACHE: 'off' }) });
+  const up = (cache: string, stratus = join(repo, 'bin/stratus.js'), codeCache = true) => untilFirst200([stratus, 'up', '--manifest', manifest], envFor(cache, codeCache), url);
+  const call = (cache: string, stratus = join(repo, 'bin/stratus.js'), codeCache = true) => untilExit([stratus, 'call', wasm, 'Echo.Say', '--data', '"hello"'], envFor(cache, codeCache));
   const variants: [string, () => Promise<number>][] = [
     ['bare Node: spawn, HTTP server, first 200 (baseline)', () => untilFirst200(['--input-type=module', '-e', BARE_SERVER], { ...process.env, PORT: String(port) }, url)],
     ['stratus up --manifest kvcounter, first 200, warm cache', () => up(warmCache)],
     ['stratus up --manifest kvcounter, first 200, empty cache', () => up(emptyCache())],
+    ['  same, first run after a build (no CLI code cache)', () => up(emptyCache(), undefined, false)],
     ['bare Node: spawn, instantiate + call echo (baseline)', () => untilExit(['--input-type=module', '-e', BARE_CALL], { ...process.env, WASM: wasm })],
     ['stratus call echo.wasm Echo.Say, warm cache', () => call(warmCache)],
     ['stratus call echo.wasm Echo.Say, empty cache', () => call(emptyCache())],
+    ['  same, first run after a build (no CLI code cache)', () => call(emptyCache(), undefined, false)],
   ];
   if (COMPARE) {
     const other = resolve(COMPARE);
-    variants.splice(3, 0,
+    variants.splice(4, 0,
       ['  --compare: up, warm cache', () => up(warmCache, other)],
       ['  --compare: up, empty cache', () => up(emptyCache(), other)]);
     variants.push(
@@ -156,6 +163,12 @@ async function wholeProcess(rounds: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
   });
+  // `stratus call` is a one-shot host that never prepares (a miss runs on workers): the warm row
+  // needs echo's code in the cache as a long-running host (`stratus up`) leaves it, so prepare it
+  // here, then check that the call runs on the host thread
+  await prepareInCache(warmCache, join(root, 'key'));
+  const probe = spawnSync(process.execPath, [join(repo, 'bin/stratus.js'), 'call', '-v', wasm, 'Echo.Say', '--data', '"hello"'], { env: env(warmCache), encoding: 'utf8' });
+  if (probe.status !== 0 || /worker threads/.test(probe.stderr)) throw new Error(`the warm call does not run from the code cache: ${probe.stderr}`);
   for (const [, run] of variants) await run();
   const times = variants.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
@@ -169,6 +182,22 @@ async function wholeProcess(rounds: number): Promise<void> {
     const base = median(times[i < callBase ? 0 : callBase]!);
     const ratio = i === 0 || i === callBase ? '' : `   ${(median(xs) / base).toFixed(2)}x`;
     console.log(`  ${label.padEnd(58)} ${median(xs).toFixed(0).padStart(6)} ms (${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)})${ratio}`);
+  }
+}
+
+/** Prepares echo's code for the host thread into `cacheDir` (keyed from `keyHome`), as a host that prepares does. */
+async function prepareInCache(cacheDir: string, keyHome: string): Promise<void> {
+  const saved = { dir: process.env.STRATUS_CACHE_DIR, key: process.env.STRATUS_CACHE_KEY_HOME };
+  process.env.STRATUS_CACHE_DIR = cacheDir;
+  process.env.STRATUS_CACHE_KEY_HOME = keyHome;
+  const host = new Host({ log: () => undefined });
+  try {
+    await host.startActor(signed);
+  } finally {
+    await host.shutdown();
+    for (const [k, v] of [['STRATUS_CACHE_DIR', saved.dir], ['STRATUS_CACHE_KEY_HOME', saved.key]] as const) {
+      if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
   }
 }
 

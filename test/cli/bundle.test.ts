@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,13 +107,18 @@ test('inspect, and call with an empty code cache (the actor runs on a worker thr
   }
 });
 
+/** bin/ as it is in the repository (stratus.js, code-cache.js, and package.json making it CommonJS). */
+function copyBin(root: string): void {
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  for (const f of readdirSync(join(REPO, 'bin'))) copyFileSync(join(REPO, 'bin', f), join(root, 'bin', f));
+}
+
 test('bin/stratus.js runs the bundle only when it exists and is not older than tsc\'s output', () => {
   const root = mkdtempSync(join(tmpdir(), 'stratus-bin-choice-'));
   try {
-    mkdirSync(join(root, 'bin'));
     mkdirSync(join(root, 'dist/src/cli'), { recursive: true });
     mkdirSync(join(root, 'dist/cli'));
-    copyFileSync(join(REPO, 'bin/stratus.js'), join(root, 'bin/stratus.js'));
+    copyBin(root);
     writeFileSync(join(root, 'package.json'), '{"type":"module"}');
     writeFileSync(join(root, 'dist/src/cli/main.js'), "process.stdout.write('tsc');");
     const run = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/stratus.js'), ...args], { encoding: 'utf8' }).stdout;
@@ -137,4 +142,99 @@ test('bin/stratus.js runs the bundle only when it exists and is not older than t
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('the bundle runs through a V8 code cache: written after the first run, used by the next, rewritten when rejected, never for --help', () => {
+  const root = mkdtempSync(join(tmpdir(), 'stratus-code-cache-'));
+  try {
+    copyBin(root);
+    mkdirSync(join(root, 'dist/src/cli'), { recursive: true });
+    mkdirSync(join(root, 'dist/cli'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    const t = Date.now() / 1000;
+    writeFileSync(join(root, 'dist/src/cli/main.js'), "process.stdout.write('tsc');");
+    utimesSync(join(root, 'dist/src/cli/main.js'), t - 10, t - 10);
+    // a CommonJS bundle that uses what require() gives a module: its own require, module, __filename
+    const bundle = join(root, 'dist/cli/main.cjs');
+    writeFileSync(join(root, 'dist/cli/helper.cjs'), 'module.exports = (n) => n * 2;');
+    writeFileSync(bundle, [
+      "const double = require('./helper.cjs');",
+      'function work(n) { let s = 0; for (let i = 0; i < n; i++) s += double(i); return s; }',
+      "if (process.argv.includes('boom')) throw new Error('boom from the bundle');",
+      "process.stdout.write(JSON.stringify({ sum: work(10), self: require.cache[__filename] === module, file: __filename, dir: __dirname }));",
+    ].join('\n'));
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const r = spawnSync(process.execPath, [join(root, 'bin/stratus.js'), ...args], { encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'stratus-code-cache', ...env } });
+      const said = [...r.stderr.matchAll(/STRATUS-CODE-CACHE \d+: (\w+(?: \w+)?)/g)].map((m) => m[1]!.replace(/ \/.*$/, ''));
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr, said };
+    };
+    const cacheDir = join(root, 'dist/cli/code-cache');
+    const cached = () => (statSync(cacheDir, { throwIfNoEntry: false }) ? readdirSync(cacheDir) : []);
+    const expected = JSON.stringify({ sum: 90, self: true, file: bundle, dir: join(root, 'dist/cli') });
+
+    const help = run(['--help']);
+    assert.equal(help.stdout, expected);
+    assert.deepEqual(help.said, ['miss'], help.stderr);
+    assert.deepEqual(cached(), [], 'a --help run wrote a cache');
+
+    const first = run([]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, expected);
+    assert.deepEqual(first.said, ['miss', 'written'], first.stderr);
+    const files = cached();
+    assert.equal(files.length, 1);
+    assert.match(files[0]!, new RegExp(`^main\\.cjs\\.main\\.${statSync(bundle).size}-\\d+\\.${process.version.replaceAll('.', '\\.')}-${process.arch}\\.v8$`));
+
+    const second = run([]);
+    assert.equal(second.stdout, expected);
+    assert.deepEqual(second.said, ['hit'], second.stderr);
+
+    // a corrupt cache is rejected by V8: the run is still right, and the cache is written again
+    writeFileSync(join(cacheDir, files[0]!), Buffer.alloc(4096, 7));
+    const corrupt = run([]);
+    assert.equal(corrupt.stdout, expected);
+    assert.deepEqual(corrupt.said, ['rejected', 'written'], corrupt.stderr);
+    assert.deepEqual(run([]).said, ['hit']);
+
+    // another command word has its own cache file
+    assert.deepEqual(run(['inspect']).said, ['miss', 'written']);
+    assert.equal(cached().length, 2);
+
+    // a new build of the bundle (another mtime) never reads the old cache
+    utimesSync(bundle, t + 5, t + 5);
+    assert.deepEqual(run([]).said, ['miss', 'written']);
+
+    // an error in the bundle is reported against the bundle's own file, with the usual exit code
+    const boom = run(['boom']);
+    assert.equal(boom.code, 1);
+    assert.match(boom.stderr, /boom from the bundle/);
+    assert.ok(boom.stderr.includes(`${bundle}:3`), `the stack does not name ${bundle}:3: ${boom.stderr}`);
+
+    // off: no cache at all; a cache that cannot be written leaves the run as it was
+    const off = run([], { STRATUS_CODE_CACHE: 'off' });
+    assert.equal(off.stdout, expected);
+    assert.deepEqual(off.said, []);
+    rmSync(cacheDir, { recursive: true });
+    writeFileSync(cacheDir, 'not a directory');
+    const unwritable = run([]);
+    assert.equal(unwritable.code, 0, unwritable.stderr);
+    assert.equal(unwritable.stdout, expected);
+    assert.deepEqual(unwritable.said, ['miss', 'not written'], unwritable.stderr);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('the real CLI bundle is read from its code cache on the second run', () => {
+  const env = { ...process.env, NODE_DEBUG: 'stratus-code-cache' };
+  const runs = [0, 1].map(() => spawnSync(process.execPath, [join(REPO, 'bin/stratus.js'), 'keys', '--help'], { encoding: 'utf8', env }));
+  // --help writes nothing; a real command does, and the next run reads it
+  for (const r of runs) assert.equal(r.status, 0, r.stderr);
+  const gen = () => spawnSync(process.execPath, [join(REPO, 'bin/stratus.js'), 'keys', 'gen', 'account', '-o', 'json'], { encoding: 'utf8', env });
+  const a = gen();
+  const b = gen();
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(b.status, 0, b.stderr);
+  assert.match(JSON.parse(b.stdout).public_key as string, /^A[A-Z2-7]{55}$/);
+  assert.match(b.stderr, /STRATUS-CODE-CACHE \d+: hit .*command-keys\.cjs\.keys\./, `the second run did not read the cache: ${a.stderr} / ${b.stderr}`);
 });

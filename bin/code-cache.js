@@ -1,0 +1,84 @@
+// Runs a bundled CommonJS file of the CLI (dist/cli/*.cjs) with a V8 code cache, so a command
+// does not compile the same ~0.5–1.3 MiB of JavaScript again on every start. Node 20 has no module
+// compile cache (`module.enableCompileCache()` came in Node 22), so this does what it does, for
+// our own bundle only: compile the file with `vm.Script` and V8's `cachedData`, and after the
+// first run write the code V8 compiled (including the functions that ran, not only the top level)
+// next to the bundle, like Python's __pycache__.
+//
+// Measured (docs/coldstart.md, "Fifth pass"; `node dist/bench/coldstart.js --rounds 9 --only
+// process --compare`, same run, interleaved): warm `stratus up` to the first 200 152 -> 126 ms,
+// `stratus call` 133 -> 120 ms; bare Node 64 and 59 ms.
+//
+// Rules that keep it safe:
+//  - The cache file's name holds the bundle's size and mtime, Node's version and the CPU, so a new
+//    build or another Node never reads an old cache (V8 checks only the source's length and its
+//    own flags; `npm run build` also deletes dist/cli/ with every cache in it). V8 rejects data it
+//    cannot use (wrong flags, a corrupt file): the file then runs compiled afresh and the cache is
+//    written again.
+//  - One cache per command word: `stratus down` compiles other functions than `stratus up`,
+//    although both run command-up.cjs. A `--help` run writes nothing (it would cache little).
+//  - It is written once per process: at exit, or 2 s after the start for a command that keeps
+//    running (`up`, `dev`), to a temporary file renamed into place (concurrent runs never read a
+//    half-written file). Any failure (a read-only install) leaves the run as it was, uncached.
+//  - `NODE_DEBUG=stratus-code-cache` says hit, miss, rejected or written; `STRATUS_CODE_CACHE=off`
+//    turns it off (to measure without it).
+'use strict';
+const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { Module, createRequire } = require('node:module');
+const { basename, dirname, join } = require('node:path');
+const { debuglog } = require('node:util');
+const vm = require('node:vm');
+
+const debug = debuglog('stratus-code-cache');
+const WRITE_AFTER_MS = 2000;
+
+/**
+ * Requires the CommonJS file at `file` (an absolute path), through the code cache in
+ * `<its directory>/code-cache/` when it can, else plainly.
+ * @param {string} file
+ * @param {string[]} args the command line after the program name (names the cache)
+ */
+function runBundle(file, args) {
+  const dynamicImport = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (process.env.STRATUS_CODE_CACHE === 'off' || dynamicImport === undefined) {
+    createRequire(file)(file);
+    return;
+  }
+  const st = statSync(file);
+  const word = /^[a-z][a-z-]*$/.test(args[0] ?? '') ? args[0] : 'main';
+  const dir = join(dirname(file), 'code-cache');
+  const cacheFile = join(dir, `${basename(file)}.${word}.${st.size}-${Math.floor(st.mtimeMs)}.${process.version}-${process.arch}.v8`);
+  let cachedData;
+  try { cachedData = readFileSync(cacheFile); } catch { /* not cached yet */ }
+  const source = readFileSync(file, 'utf8');
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData, importModuleDynamically: dynamicImport });
+  const rejected = cachedData !== undefined && script.cachedDataRejected === true;
+  debug('%s %s', cachedData === undefined ? 'miss' : rejected ? 'rejected' : 'hit', cacheFile);
+  if ((cachedData === undefined || rejected) && !args.includes('--help') && !args.includes('-h')) {
+    let written = false;
+    const write = () => {
+      if (written) return;
+      written = true;
+      try {
+        mkdirSync(dir, { recursive: true });
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+        debug('written %s', cacheFile);
+      } catch (err) {
+        debug('not written: %s', err instanceof Error ? err.message : String(err));
+      }
+    };
+    setTimeout(write, WRITE_AFTER_MS).unref();
+    process.once('exit', write);
+  }
+  // what require(file) would do: a module in Node's cache, run with the CommonJS wrapper's arguments
+  const mod = new Module(file, undefined);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(dirname(file));
+  Module._cache[file] = mod;
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
+  mod.loaded = true;
+}
+
+module.exports = { runBundle };
