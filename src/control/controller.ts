@@ -17,7 +17,7 @@ import { requirementsText, sharesOnHost } from './wadm/spread.js';
 import { buildState } from './build-cache.js';
 import { readActorClaims } from '../claims/verify.js';
 import { computeModuleHash } from '../claims/hash.js';
-import { inboundLast } from './link-order.js';
+import { byDirection, inboundLast } from './link-order.js';
 import { APP_MANIFEST, readActorModuleFile, readUserFile } from '../core/user-files.js';
 import { classifyRef, resolveActorRef } from '../oci/resolve.js';
 import { sameLinkValues } from '../host/links/link-store.js';
@@ -305,6 +305,8 @@ export class HostController {
       modules.set(a.name, { file, bytes, id: claims?.sub, caps: claims?.caps });
     }
     warnings.push(...missingLinkWarnings(m, new Map([...modules].filter(([, v]) => v.caps).map(([k, v]) => [k, v.caps!])), contracts));
+    // what the actors' starts will wait for (a worker thread to boot) begins now, alongside the providers
+    if (!dry) for (const { bytes } of modules.values()) if (bytes) await this.d.host.expectStart?.(bytes);
 
     // Where the spread scalers put instances when this is the only host.
     const counts = new Map<string, number>();
@@ -361,13 +363,14 @@ export class HostController {
         }
         record.providers.push({ id: info.id, name: p.name, linkName: p.linkName });
       }
-      for (const a of m.actors) {
-        const mod = modules.get(a.name)!;
-        const count = counts.get(a.name)!;
-        const id = await this.deployActor(a.name, mod, count, prevStarted, record, dry, changes, holder);
-        record.actors.push(id);
-      }
-      for (const l of inboundLast(m.links, (x) => linkContract(x, contracts))) {
+      // Outbound links (the actor calls the provider: key-value, ...) are put while the actors
+      // start: an actor not in the code cache waits ~60 ms for its worker thread, and a key-value
+      // link opens its store meanwhile (docs/coldstart.md, "Fifth pass"). Inbound links (a
+      // listener, a subscription) only once the actors run, so no request reaches an actor that is
+      // not there yet. Changes and the record keep the order of before: actors, then links.
+      const { outbound, inbound } = byDirection(m.links, (x) => linkContract(x, contracts));
+      const done: { change: AppChange; key: LinkKey; started: boolean }[] = [];
+      const applyLink = async (l: (typeof m.links)[number]) => {
         const contract = linkContract(l, contracts);
         const prov = record.providers.find((x) => x.name === l.provider && x.linkName === l.linkName)!;
         const actorId = modules.get(l.actor)!.id ?? '?';
@@ -375,14 +378,38 @@ export class HostController {
         const what = `link ${l.actor} → ${l.provider} (${contract}, link name ${l.linkName})`;
         const existing = this.d.host.links().find((x) => sameLink(x, key));
         const mine = ownsLink(prevStarted, key);
+        let change: AppChange;
         if (existing && existing.provider_id === prov.id && sameLinkValues(existing.values ?? {}, l.values)) {
-          changes.push({ kind: 'link', action: 'kept', what, detail: mine ? 'already in place' : holder({ link: key }) });
+          change = { kind: 'link', action: 'kept', what, detail: mine ? 'already in place' : holder({ link: key }) };
         } else {
           if (!dry) await this.putLink({ actor_id: actorId, provider_id: prov.id, contract_id: contract, link_name: l.linkName, values: l.values });
-          changes.push({ kind: 'link', action: existing ? 'updated' : 'put', what, ...(existing ? { detail: existing.provider_id !== prov.id ? 'now to another provider' : 'link values changed' } : {}) });
+          change = { kind: 'link', action: existing ? 'updated' : 'put', what, ...(existing ? { detail: existing.provider_id !== prov.id ? 'now to another provider' : 'link values changed' } : {}) };
         }
-        if (mine || !existing) started.links.push(key);
-        record.links.push(key);
+        done.push({ change, key, started: mine || !existing });
+      };
+      const recordLinks = () => {
+        for (const d of done.splice(0)) {
+          changes.push(d.change);
+          if (d.started) started.links.push(d.key);
+          record.links.push(d.key);
+        }
+      };
+      const actorsStarted = (async () => {
+        for (const a of m.actors) {
+          const mod = modules.get(a.name)!;
+          const count = counts.get(a.name)!;
+          const id = await this.deployActor(a.name, mod, count, prevStarted, record, dry, changes, holder);
+          record.actors.push(id);
+        }
+      })();
+      const outboundPut = (async () => { for (const l of outbound) await applyLink(l); })();
+      const settled = await Promise.allSettled([actorsStarted, outboundPut]);
+      recordLinks();
+      for (const r of settled) if (r.status === 'rejected') throw r.reason;
+      try {
+        for (const l of inbound) await applyLink(l);
+      } finally {
+        recordLinks();
       }
     } catch (e) {
       // Keep what was created so `app undeploy` can remove it; the error says what to fix.

@@ -58,7 +58,7 @@ export function inlineObstacle(patched: Uint8Array): string | undefined {
  * rejects when the instrumentation cannot handle it (the actor then runs on worker threads);
  * `slow` resolves when it is a transform away rather than a cache read (see startsOnWorkers).
  */
-export function prepareInline(scope: HostScope, input: Uint8Array, log: (level: 'debug' | 'info' | 'warn' | 'error', text: string) => void, cachedOnly = false): ModuleInMaking {
+export function prepareInline(scope: HostScope, input: Uint8Array, log: (level: 'debug' | 'info' | 'warn' | 'error', text: string) => void, cachedOnly = false, transformAfter?: Promise<unknown>): ModuleInMaking {
   // `input` is the module without the claims token (the caller strips it): it changes with every signing
   // (iat), and a re-signed but otherwise identical module would miss the code cache and pay the
   // ~1.4 s transform again.
@@ -66,7 +66,7 @@ export function prepareInline(scope: HostScope, input: Uint8Array, log: (level: 
   return sharedModule(scope, input, () => {
     let slow!: () => void;
     const isSlow = new Promise<void>((r) => { slow = r; });
-    const module = prepareForHostThread(scope, input, { imports: SUSPENDING_IMPORTS, log, slow, cachedOnly }).then((bytes) => WebAssembly.compile(bytes));
+    const module = prepareForHostThread(scope, input, { imports: SUSPENDING_IMPORTS, log, slow, cachedOnly, transformAfter }).then((bytes) => WebAssembly.compile(bytes));
     return { module, slow: isSlow };
   });
 }

@@ -120,6 +120,12 @@ export interface HostApi {
   /** Verify, compile once, and start instances. Rejects with a StratusError (NO_CLAIMS, NOT_PORTABLE, ...). */
   startActor(module: Uint8Array, opts?: StartActorOptions): Promise<ActorDescription>;
   stopActor(actorId: string): Promise<void>;
+  /**
+   * A hint that `module` is about to be started (a deploy gives it for its actors before it starts
+   * the providers), so the host can begin what the start will wait for. Checks and starts nothing;
+   * resolves once it has begun (a code cache read), and never rejects.
+   */
+  expectStart?(module: Uint8Array, opts?: Pick<StartActorOptions, 'maxMemoryPages'>): Promise<void>;
   /** Whether the actor (public key) has instances on this host. */
   runsActor(actorId: string): boolean;
   /** One running actor as inventory() describes it (without describing every actor), or undefined. */

@@ -19,7 +19,9 @@ import { EventBus, type HostEventMap, type LinkStatus, type LogFields } from './
 import { MemoryLinkStore, sameLink, type LinkStore } from './links/link-store.js';
 import { LinkDelivery } from './links/link-delivery.js';
 import { normalizeLink, unknownValueWarnings, type LinkInput } from './links/link-input.js';
-import { inlineObstacle, loadActor, prepareInline, startsOnWorkers, type LoadedActor } from './actor-loader.js';
+import { inlineObstacle, loadActor, prepareInline, startsOnWorkers, SUSPENDING_IMPORTS, type LoadedActor } from './actor-loader.js';
+import { limitMemory } from '../wasm/memory-limit.js';
+import { hasPreparedCode } from '../wasm/host-thread.js';
 import { sharedBytes } from './module-memo.js';
 import { JWT_SECTION_NAMES, stripCustomSections } from '../wasm/custom-sections.js';
 import { ActorLanes } from './lanes/actor-lanes.js';
@@ -32,6 +34,9 @@ import { SIGNAL_POLLER } from './lanes/worker/signal-poller.js';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
 export const DEFAULTS = { rpcTimeoutMs: 2000, maxMemoryPages: 1024, maxInstances: 2, inlineMaxInstances: 32 } as const;
+
+/** A module served on workers while its code for the host thread is prepared. */
+interface Later { module: Promise<WebAssembly.Module>; release: () => void }
 
 export class Host implements HostApi {
   readonly id: string;
@@ -117,6 +122,31 @@ export class Host implements HostApi {
     return this.describe(rec);
   }
 
+  /**
+   * The start of `module` is near (HostApi.expectStart). On a host that serves a module missing
+   * from the code cache on worker threads while it is prepared, a miss boots the spare worker now,
+   * alongside the rest of the deploy (providers, outbound links), rather than when the start asks
+   * for it: the worker's boot was ~50 ms of an empty-cache `stratus up` that the host thread spent
+   * waiting (docs/coldstart.md, "Fifth pass"). A hint for a module never started, or that its start
+   * refuses, costs one idle spare thread.
+   */
+  async expectStart(module: Uint8Array, opts: Pick<StartActorOptions, 'maxMemoryPages'> = {}): Promise<void> {
+    if (this.closed || !this.opts.serveWhilePreparing || this.opts.prepareMissing === false || (this.opts.isolation ?? 'inline') !== 'inline') return;
+    let input: Uint8Array;
+    try {
+      const patched = limitMemory(module, opts.maxMemoryPages ?? this.opts.maxMemoryPages ?? DEFAULTS.maxMemoryPages);
+      if (inlineObstacle(patched)) {
+        this.reserve.fill();
+        return;
+      }
+      input = stripCustomSections(patched, JWT_SECTION_NAMES);
+    } catch {
+      return; // not a module it can patch: the start says what is wrong
+    }
+    const cached = await hasPreparedCode(this.scope, input, { imports: SUSPENDING_IMPORTS });
+    if (!cached && !this.closed) this.reserve.fill();
+  }
+
   /** A record for a loaded actor with its first lane started (not yet in the actor table). */
   private async newActorRecord(loaded: LoadedActor, count: number, opts: StartActorOptions, maxMemoryPages: number): Promise<ActorRecord> {
     const { verified, routed, patched } = loaded;
@@ -125,7 +155,18 @@ export class Host implements HostApi {
     // is kept for a move to worker threads (the worker is told the claims), so every copy of a
     // module holds the same bytes (module-memo.ts) rather than its own.
     const workerBytes = sharedBytes(this.scope, stripCustomSections(patched, JWT_SECTION_NAMES));
-    const { inline, later } = await this.inlineModule(patched, workerBytes, label);
+    // a miss served on workers meanwhile is transformed once its worker lane is up (transformAfter
+    // in host-thread.ts), whether that start worked or not
+    let open!: () => void;
+    const gate = { after: new Promise<void>((r) => { open = r; }), open: () => open() };
+    let inline: WebAssembly.Module | undefined, later: Later | undefined;
+    try {
+      ({ inline, later } = await this.inlineModule(patched, workerBytes, label, gate));
+    } catch (e) {
+      gate.open();
+      throw e;
+    }
+    if (!later) gate.open();
     const maxInstances = Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? (inline || later ? DEFAULTS.inlineMaxInstances : DEFAULTS.maxInstances));
     let rec!: ActorRecord;
     const lanes = new ActorLanes({
@@ -163,6 +204,8 @@ export class Host implements HostApi {
     } catch (e) {
       later?.release();
       throw e;
+    } finally {
+      gate.open();
     }
     if (later) {
       // served on workers meanwhile; to the host thread once its code is ready (ActorLanes.codeReady)
@@ -219,14 +262,16 @@ export class Host implements HostApi {
    * threads: isolation=worker, a blocking WASI import, or a module the instrumentation cannot
    * handle (said in the log; it still runs, on workers).
    */
-  private async inlineModule(patched: Uint8Array, withoutClaims: Uint8Array, label: string): Promise<{ inline?: WebAssembly.Module; later?: { module: Promise<WebAssembly.Module>; release: () => void } }> {
+  private async inlineModule(patched: Uint8Array, withoutClaims: Uint8Array, label: string, gate: { after: Promise<void>; open: () => void }): Promise<{ inline?: WebAssembly.Module; later?: Later }> {
     if ((this.opts.isolation ?? 'inline') !== 'inline') return {};
     const obstacle = inlineObstacle(patched);
     if (obstacle) {
       this.log('info', `actor ${label} runs on worker threads: ${obstacle}`);
       return {};
     }
-    const prep = prepareInline(this.scope, withoutClaims, (level, text) => this.log(level, `actor ${label}: ${text}`), this.opts.prepareMissing === false);
+    // only a start that may serve on workers meanwhile defers a transform; any other waits for it
+    const prep = prepareInline(this.scope, withoutClaims, (level, text) => this.log(level, `actor ${label}: ${text}`), this.opts.prepareMissing === false,
+      this.opts.serveWhilePreparing ? gate.after : undefined);
     const failed = (e: unknown) => {
       this.log('info', `actor ${label} runs on worker threads: it could not be prepared for the host thread (${errorText(e).split('\n')[0]})`);
       return undefined;
@@ -246,6 +291,8 @@ export class Host implements HostApi {
         return { later: { module: prep.module, release } };
       }
     }
+    // this start waits for the code itself: nothing to wait for before the transform
+    gate.open();
     try {
       return { inline: await prep.module };
     } catch (e) {

@@ -35,6 +35,14 @@ export interface HostThreadOptions {
   slow?: () => void;
   /** Only a cache hit: on a miss, reject (after `slow`) instead of starting the worker to transform. */
   cachedOnly?: boolean;
+  /**
+   * On a miss, the transform starts only once this settles. A host that serves the actor on a
+   * worker thread meanwhile passes "that worker is up": the preparation worker's boot and
+   * Binaryen's load took the second core from the actor's own worker while it booted (~25 ms of
+   * an empty-cache `stratus up`, docs/coldstart.md "Fifth pass"), and the transform takes seconds
+   * either way.
+   */
+  transformAfter?: Promise<unknown>;
 }
 
 /** Counters for diagnostics and tests, per host. */
@@ -62,6 +70,19 @@ export function prepareForHostThread(scope: HostScope, bytes: Uint8Array, opts: 
     return Promise.reject(e as Error); // a closed scope
   }
   return worker.prepare(bytes, opts);
+}
+
+/**
+ * Whether the code cache holds verified code for `bytes` (the same lookup as a preparation's: a
+ * read of ~1 ms on the host thread), keeping a hit for the preparation that follows (it then reads
+ * nothing). Starts no preparation and no worker; false when unsure.
+ */
+export async function hasPreparedCode(scope: HostScope, bytes: Uint8Array, opts: Pick<HostThreadOptions, 'imports' | 'cacheDir' | 'home'>): Promise<boolean> {
+  try {
+    return await scope.use(PREPARATION).isCached(bytes, opts);
+  } catch {
+    return false;
+  }
 }
 
 /** The host's preparation counters (all zero before its first preparation). */
@@ -101,6 +122,11 @@ class PreparationWorker {
 
   private readonly lookup = new CacheLookup();
 
+  async isCached(bytes: Uint8Array, opts: Pick<HostThreadOptions, 'imports' | 'cacheDir' | 'home'>): Promise<boolean> {
+    const cacheDir = opts.cacheDir === undefined ? defaultAsyncifyCacheDir() : opts.cacheDir;
+    return (await this.lookup.find(bytes, opts.imports, cacheDir, opts.home ?? cacheKeyHome(), true)) !== undefined;
+  }
+
   async prepare(bytes: Uint8Array, opts: HostThreadOptions): Promise<Uint8Array> {
     const closing = () => new Error('the host is shutting down; no more actors are prepared');
     if (this.closed) throw closing();
@@ -123,6 +149,10 @@ class PreparationWorker {
       }
     }
     if (opts.cachedOnly) throw new PreparationError('NotCached', 'its code for the host thread is not in the code cache, and this host does not prepare it');
+    if (opts.transformAfter) {
+      await opts.transformAfter.catch(() => undefined);
+      if (this.closed) throw closing();
+    }
     return this.post(bytes, opts, cacheDir, home);
   }
 

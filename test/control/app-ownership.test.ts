@@ -133,6 +133,32 @@ test('undeploy leaves what was started by hand (and its live port), restores a s
   });
 });
 
+test('a deploy puts outbound links while its actors start and inbound ones only once they run; it reports actors, then links', async () => {
+  await withHost('order', {}, async (h, dir) => {
+    const c = h.controller;
+    const file = await signedKvcounter(dir, undefined, 'ordered');
+    const port = await freePort();
+    const seen: string[] = [];
+    c.host.events.on('linkdef_set', (ld) => seen.push(`${ld.contract_id} ${c.host.runsActor(ld.actor_id) ? 'running' : 'not running'}`));
+    const manifest = join(dir, 'ordered.yaml');
+    writeFileSync(manifest, wadm('ordered', [
+      { name: 'counter', image: file, links: [{ target: 'web', values: { address: `127.0.0.1:${port}` } }, { target: 'kv', values: { backend: 'memory' } }] },
+    ], [
+      { name: 'web', image: 'httpserver', contract: 'wasmcloud:httpserver' },
+      { name: 'kv', image: 'keyvalue', contract: 'wasmcloud:keyvalue' },
+    ]));
+    const dep = await c.deployApp(manifest);
+    assert.equal(seen.find((x) => x.startsWith('wasmcloud:httpserver')), 'wasmcloud:httpserver running', 'the listener\'s link was put before the actor ran');
+    assert.ok(seen.some((x) => x.startsWith('wasmcloud:keyvalue')));
+    assert.deepEqual(dep.changes.map((x) => `${x.action} ${x.what.split(' (')[0]}`), [
+      'started provider "web" → built-in httpserver', 'started provider "kv" → built-in keyvalue', 'started actor counter',
+      'put link counter → keyvalue', 'put link counter → httpserver',
+    ]);
+    assert.deepEqual(c.getApp('ordered').links.map((l) => l.contract_id), ['wasmcloud:keyvalue', 'wasmcloud:httpserver']);
+    assert.deepEqual(await get(`http://127.0.0.1:${port}/x`), { status: 200, body: '{"counter": 1}' });
+  });
+});
+
 test('shared providers are reference-counted across apps: the last app to go stops what an app started', async () => {
   await withHost('share', {}, async (h, dir) => {
     const c = h.controller;

@@ -9,7 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signedFixture, testHost, text, until, utf8 } from '../support/fixtures.js';
-import { preparationStats } from '../../src/wasm/host-thread.js';
+import { preparationStats, prepareForHostThread } from '../../src/wasm/host-thread.js';
+import { SUSPENDING_IMPORTS } from '../../src/host/actor-loader.js';
+import { fixture } from '../support/wat.js';
+import type { WorkerReserve } from '../../src/host/lanes/worker/reserve.js';
 
 // an empty cache of this file's own, so the first start of each module misses it
 const root = mkdtempSync(join(tmpdir(), 'stratus-serve-early-'));
@@ -92,4 +95,39 @@ test('a one-shot host (prepareMissing: false, as `stratus call`) runs a module m
   // a module in the cache still runs on the host thread
   const echo = await h.startActor(await signedFixture('echo', { name: 'one-shot-echo' }));
   assert.equal(echo.lane, 'inline');
+});
+
+test('a miss with transformAfter starts no preparation worker until it settles (an actor serving on workers lets its worker boot first)', async () => {
+  const { host: h } = host({ serveWhilePreparing: true });
+  let gateOpen!: () => void;
+  const gate = new Promise<void>((r) => { gateOpen = r; });
+  let slow = false;
+  // pinger: no other test here prepares it, so it misses this file's cache
+  const prepared = prepareForHostThread(h.scope, await fixture('pinger'), { imports: SUSPENDING_IMPORTS, slow: () => { slow = true; }, transformAfter: gate });
+  await until(() => slow, 'the lookup reports the miss');
+  // without the gate the transform is posted right after `slow`: the worker would have started by now
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(preparationStats(h.scope).workersStarted, 0, 'the preparation worker started before transformAfter settled');
+  gateOpen();
+  const bytes = await prepared;
+  assert.ok(WebAssembly.validate(bytes), 'the prepared code is a module');
+  assert.deepEqual([preparationStats(h.scope).workersStarted, preparationStats(h.scope).transforms], [1, 1]);
+});
+
+test('expectStart: a module missing from the cache boots the spare worker ahead of its start, which takes it; a cached one boots nothing', async () => {
+  const { host: h } = host({ serveWhilePreparing: true });
+  const reserve = (h as unknown as { reserve: WorkerReserve }).reserve;
+  // echo is cached by the first test; start.wat is not used by any other test here
+  await h.expectStart(await signedFixture('echo', { name: 'hinted-cached' }));
+  assert.equal(reserve.spareCount, 0, 'a cached module needs no worker');
+  const fresh = await signedFixture('start', { name: 'hinted-new' });
+  await h.expectStart(fresh);
+  assert.equal(reserve.spareCount, 1, 'the spare boots while the deploy goes on');
+  const spares = (reserve as unknown as { spares: object[] }).spares;
+  const booted = spares[0];
+  const d = await h.startActor(fresh);
+  assert.equal(d.lane, 'worker');
+  assert.ok(!spares.includes(booted!), 'the start took the spare the hint booted');
+  // a hint for bytes that are not a module is ignored: the start is what refuses them
+  await h.expectStart(Uint8Array.of(1, 2, 3));
 });

@@ -17,11 +17,29 @@ test('a new reserve boots nothing; the first take boots the taken worker, then a
   assert.equal(reserve.spareCount, 0, 'the spare does not compete with the boot of the worker being waited for');
   await once(first, 'online');
   await until(() => reserve.spareCount === 1, 'a spare is booted once the taken worker is online');
+  const spare = spareOf(reserve);
+  await until(() => (reserve as unknown as { online: WeakSet<object> }).online.has(spare), 'the spare has booted');
   const second = reserve.take();
   assert.notEqual(second, first);
-  assert.equal(reserve.spareCount, 1, 'taking the spare boots its replacement at once');
+  assert.equal(reserve.spareCount, 1, 'taking a booted spare boots its replacement at once');
   await Promise.all([first.terminate(), second.terminate()]);
 });
+
+test('taking a spare that is still booting defers its replacement until that one is online', async () => {
+  const reserve = new WorkerReserve(1);
+  reserves.push(reserve);
+  reserve.fill(); // as Host.expectStart does ahead of a start
+  assert.equal(reserve.spareCount, 1);
+  const taken = reserve.take();
+  assert.equal(reserve.spareCount, 0, 'a second boot would compete with the one the start waits for');
+  await once(taken, 'online');
+  await until(() => reserve.spareCount === 1, 'the replacement boots once the taken one is online');
+  await taken.terminate();
+});
+
+function spareOf(reserve: WorkerReserve): import('node:worker_threads').Worker {
+  return (reserve as unknown as { spares: import('node:worker_threads').Worker[] }).spares[0]!;
+}
 
 test('a host whose actor runs on the host thread boots no spare worker', async () => {
   const { host } = testHost();

@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Asyncifier, AsyncifyError, defaultAsyncifyCacheDir } from '../../src/wasm/asyncify.js';
 import { HostCodePreparer, type PrepareRequest } from '../../src/wasm/prepare.js';
 import { CACHE_KEY_FILE } from '../../src/wasm/cache-key.js';
 import { CodeCache } from '../../src/wasm/code-cache.js';
-import { prepareForHostThread, preparationStats } from '../../src/wasm/host-thread.js';
+import { hasPreparedCode, prepareForHostThread, preparationStats } from '../../src/wasm/host-thread.js';
 import { HostScope } from '../../src/core/scope.js';
 import { parseModule } from '../../src/wasm/sections.js';
 import { compileWat } from '../support/wat.js';
@@ -169,6 +169,26 @@ test('through the host\'s worker: the worker is made once per scope; a cache hit
     await fresh.close();
   }
   await assert.rejects(prepareForHostThread(fresh, await source(), { imports: IMPORTS }), /closed/);
+});
+
+test('a hint\'s lookup (hasPreparedCode) keeps its hit for the preparation that follows, once; a miss starts nothing', async () => {
+  const req = await request();
+  const scope = new HostScope();
+  try {
+    assert.equal(await hasPreparedCode(scope, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home }), false);
+    assert.equal(preparationStats(scope).workersStarted, 0, 'a lookup starts no worker');
+    await prepareForHostThread(scope, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home });
+    assert.equal(await hasPreparedCode(scope, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home }), true);
+    // the entry is gone from disk: the next preparation is served from what the lookup kept
+    for (const f of entryFiles(req.cacheDir!)) rmSync(join(req.cacheDir!, f));
+    const kept = await prepareForHostThread(scope, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home });
+    assert.equal(runPrepared(kept), 120);
+    assert.equal(preparationStats(scope).cacheHits, 1);
+    // kept once: the one after looks at the cache again, and finds nothing there
+    assert.equal(await hasPreparedCode(scope, await source(), { imports: IMPORTS, cacheDir: req.cacheDir, home: req.home }), false);
+  } finally {
+    await scope.close();
+  }
 });
 
 test('the worker\'s errors keep their name and message; a rejected entry is logged by the caller', async () => {

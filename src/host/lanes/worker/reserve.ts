@@ -7,9 +7,20 @@
 // (docs/coldstart.md). The replacement for a taken worker boots a while after that worker is
 // online (SPARE_DELAY_MS): "online" comes before the worker has loaded its code and made its
 // instance, and a second boot then took CPU from the first request on a two-core machine.
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 export const WORKER_URL = new URL('./thread.js', import.meta.url);
+
+/**
+ * Every actor worker thread is started with these options. The thread only encodes with msgpackr
+ * (codec/msgpack-decoder.ts decodes), so msgpackr's native string extractor, which speeds up
+ * decoding alone, is of no use there; finding and loading it (msgpackr-extract through
+ * node-gyp-build and detect-libc) was ~8 ms of the worker's boot, which an empty-cache start
+ * waits for (docs/coldstart.md, "Fifth pass"). The host thread keeps it: lmdb decodes with it.
+ */
+export function actorWorkerOptions(extra: WorkerOptions = {}): WorkerOptions {
+  return { ...extra, env: { ...process.env, MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' } };
+}
 /** How long after a taken worker is online its replacement starts booting. */
 const SPARE_DELAY_MS = 500;
 
@@ -19,18 +30,30 @@ export class WorkerReserve {
 
   constructor(private readonly size = 1) {}
 
-  /** A booted (or booting) spare, replaced in the background; a fresh worker when none is left. */
+  /** Spares that have booted (their 'online' came). */
+  private readonly online = new WeakSet<Worker>();
+
+  /**
+   * A booted (or booting) spare, replaced in the background; a fresh worker when none is left. The
+   * replacement of a booted spare boots at once; that of one still booting (a spare filled ahead
+   * of a start, Host.expectStart) or of a fresh worker, SPARE_DELAY_MS after it is online.
+   */
   take(): Worker {
     const w = this.spares.shift();
     if (w) {
-      this.fill();
+      if (this.online.has(w)) this.fill();
+      else this.fillAfterOnline(w);
       w.removeAllListeners('error');
       w.ref();
       return w;
     }
-    const fresh = new Worker(WORKER_URL);
-    fresh.once('online', () => setTimeout(() => this.fill(), SPARE_DELAY_MS).unref());
+    const fresh = new Worker(WORKER_URL, actorWorkerOptions());
+    this.fillAfterOnline(fresh);
     return fresh;
+  }
+
+  private fillAfterOnline(w: Worker): void {
+    w.once('online', () => setTimeout(() => this.fill(), SPARE_DELAY_MS).unref());
   }
 
   /** Spares booted or booting, waiting to be taken. */
@@ -41,10 +64,11 @@ export class WorkerReserve {
   /** Boot spares up to `size` (not kept alive by the event loop). */
   fill(): void {
     while (!this.closed && this.spares.length < this.size) {
-      const w = new Worker(WORKER_URL);
+      const w = new Worker(WORKER_URL, actorWorkerOptions());
       w.unref();
       w.on('error', () => this.drop(w));
       w.once('exit', () => this.drop(w));
+      w.once('online', () => this.online.add(w));
       this.spares.push(w);
     }
   }
