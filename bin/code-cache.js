@@ -20,12 +20,17 @@
 //  - It is written once per process: at exit, or 2 s after the start for a command that keeps
 //    running (`up`, `dev`), to a temporary file renamed into place (concurrent runs never read a
 //    half-written file). Any failure (a read-only install) leaves the run as it was, uncached.
+//  - Functions V8 restores from a code cache lose the script's dynamic-import callback (Node 20
+//    throws "A dynamic import callback was not specified"), so the bundle's few import() calls
+//    (ES-module-only packages) are rewritten by scripts/bundle-cli.mjs to call `__import`, which
+//    this file passes in beside the CommonJS wrapper's arguments.
 //  - `NODE_DEBUG=stratus-code-cache` says hit, miss, rejected or written; `STRATUS_CODE_CACHE=off`
 //    turns it off (to measure without it).
 'use strict';
 const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { Module, createRequire } = require('node:module');
 const { basename, dirname, join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 const { debuglog } = require('node:util');
 const vm = require('node:vm');
 
@@ -39,8 +44,7 @@ const WRITE_AFTER_MS = 2000;
  * @param {string[]} args the command line after the program name (names the cache)
  */
 function runBundle(file, args) {
-  const dynamicImport = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (process.env.STRATUS_CODE_CACHE === 'off' || dynamicImport === undefined) {
+  if (process.env.STRATUS_CODE_CACHE === 'off') {
     createRequire(file)(file);
     return;
   }
@@ -51,7 +55,9 @@ function runBundle(file, args) {
   let cachedData;
   try { cachedData = readFileSync(cacheFile); } catch { /* not cached yet */ }
   const source = readFileSync(file, 'utf8');
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData, importModuleDynamically: dynamicImport });
+  // the CommonJS wrapper, plus the importer the bundle's dynamic imports call (scripts/bundle-cli.mjs)
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __import) { ${source}\n});`;
+  const script = new vm.Script(wrapped, { filename: file, cachedData });
   const rejected = cachedData !== undefined && script.cachedDataRejected === true;
   debug('%s %s', cachedData === undefined ? 'miss' : rejected ? 'rejected' : 'hit', cacheFile);
   if ((cachedData === undefined || rejected) && !args.includes('--help') && !args.includes('-h')) {
@@ -77,8 +83,17 @@ function runBundle(file, args) {
   mod.filename = file;
   mod.paths = Module._nodeModulePaths(dirname(file));
   Module._cache[file] = mod;
-  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file), importer(file));
   mod.loaded = true;
+}
+
+/**
+ * import() for the bundle at `file`: code compiled by vm.Script has no dynamic-import callback of
+ * its own once V8 restores it from a code cache, so the bundle calls this one, made in this
+ * module. A relative specifier resolves against the bundle's directory, as its own import() did.
+ */
+function importer(file) {
+  return (specifier) => import(/^\.\.?\//.test(specifier) ? pathToFileURL(join(dirname(file), specifier)).href : specifier);
 }
 
 module.exports = { runBundle };

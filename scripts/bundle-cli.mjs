@@ -166,6 +166,19 @@ const result = await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+// Dynamic imports left in the CommonJS output (packages that are ES modules only: the NATS client,
+// the AssemblyScript compiler) go through the importer bin/code-cache.js passes to the bundle as
+// `__import`: functions V8 restores from a code cache lose their dynamic-import callback
+// (Node 20: "A dynamic import callback was not specified"). Loaded by a plain require, the bundle
+// has no `__import` and imports itself.
+if (format === 'cjs') {
+  for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.cjs'))) {
+    const path = resolve(root, file);
+    const text = await readFile(path, 'utf8');
+    const out = text.replace(/(?<![\w$.])import\(/g, '(typeof __import === "function" ? __import : (s) => import(s))(');
+    if (out !== text) writeFileSync(path, out);
+  }
+}
 // which file bin/stratus.js runs for a first argument (absent: main.cjs)
 if (Object.keys(perCommand.owners).length > 0) writeFileSync(resolve(outdir, 'commands.json'), JSON.stringify(perCommand.owners) + '\n');
 const outputs = Object.entries(result.metafile.outputs);

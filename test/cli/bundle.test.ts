@@ -238,3 +238,20 @@ test('the real CLI bundle is read from its code cache on the second run', () => 
   assert.match(JSON.parse(b.stdout).public_key as string, /^A[A-Z2-7]{55}$/);
   assert.match(b.stderr, /STRATUS-CODE-CACHE \d+: hit .*command-keys\.cjs\.keys\./, `the second run did not read the cache: ${a.stderr} / ${b.stderr}`);
 });
+
+test('dynamic imports in the bundle (ES-module-only packages) work when it runs from its code cache', () => {
+  // every import() left in the output goes through the importer bin/code-cache.js passes in
+  for (const f of readdirSync(BUNDLE_DIR).filter((x) => x.endsWith('.cjs'))) {
+    const text = readFileSync(join(BUNDLE_DIR, f), 'utf8');
+    const raw = [...text.matchAll(/(?<![\w$.])import\(/g)].filter((m) => !text.slice(0, m.index).endsWith('(s) => '));
+    assert.equal(raw.length, 0, `${f} has an import() that does not go through __import`);
+  }
+  // the NATS client is imported on first use: from a cache hit too (port 1: nothing listens)
+  const env = { ...process.env, NODE_DEBUG: 'stratus-code-cache' };
+  const runs = [0, 1, 2].map(() => spawnSync(process.execPath, [join(REPO, 'bin/stratus.js'), 'ctl', 'get', 'hosts', '-x', 'default', '--ctl-port', '1', '-o', 'json'], { encoding: 'utf8', env }));
+  for (const r of runs) {
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { code: string }).code, 'HOST_UNREACHABLE', r.stdout + r.stderr);
+  }
+  assert.match(runs[2]!.stderr, /STRATUS-CODE-CACHE \d+: hit .*command-ctl\.cjs\.ctl\./, 'the last run did not come from the cache');
+});
