@@ -19,7 +19,9 @@
 //    although both run command-up.cjs. A `--help` run writes nothing (it would cache little).
 //  - It is written once per process: at exit, or 2 s after the start for a command that keeps
 //    running (`up`, `dev`), to a temporary file renamed into place (concurrent runs never read a
-//    half-written file). Any failure (a read-only install) leaves the run as it was, uncached.
+//    half-written file). Where the install is read-only for this user (a global npm install), it
+//    goes to the user's cache instead (`$STRATUS_CACHE_DIR` or `~/.cache/stratus`,
+//    `cli-code-cache/`); where neither can be written, the run is as it was, uncached.
 //  - Functions V8 restores from a code cache lose the script's dynamic-import callback (Node 20
 //    throws "A dynamic import callback was not specified"), so the bundle's few import() calls
 //    (ES-module-only packages) are rewritten by scripts/bundle-cli.mjs to call `__import`, which
@@ -29,6 +31,7 @@
 'use strict';
 const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { Module, createRequire } = require('node:module');
+const { homedir } = require('node:os');
 const { basename, dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { debuglog } = require('node:util');
@@ -39,7 +42,7 @@ const WRITE_AFTER_MS = 2000;
 
 /**
  * Requires the CommonJS file at `file` (an absolute path), through the code cache in
- * `<its directory>/code-cache/` when it can, else plainly.
+ * `<its directory>/code-cache/` (or the user's cache) when it can, else plainly.
  * @param {string} file
  * @param {string[]} args the command line after the program name (names the cache)
  */
@@ -50,10 +53,19 @@ function runBundle(file, args) {
   }
   const st = statSync(file);
   const word = /^[a-z][a-z-]*$/.test(args[0] ?? '') ? args[0] : 'main';
-  const dir = join(dirname(file), 'code-cache');
-  const cacheFile = join(dir, `${basename(file)}.${word}.${st.size}-${Math.floor(st.mtimeMs)}.${process.version}-${process.arch}.v8`);
+  const name = `${basename(file)}.${word}.${st.size}-${Math.floor(st.mtimeMs)}.${process.version}-${process.arch}.v8`;
+  // next to the bundle; for an install this user cannot write (a global npm install), in the
+  // user's cache (where the actors' code cache is), under a name made of the install's path
+  const dirs = [join(dirname(file), 'code-cache'), join(userCacheBase(), 'cli-code-cache', dirname(file).replace(/[^A-Za-z0-9._-]/g, '_'))];
+  let cacheFile = join(dirs[0], name);
   let cachedData;
-  try { cachedData = readFileSync(cacheFile); } catch { /* not cached yet */ }
+  for (const dir of dirs) {
+    try {
+      cachedData = readFileSync(join(dir, name));
+      cacheFile = join(dir, name);
+      break;
+    } catch { /* not cached there */ }
+  }
   const source = readFileSync(file, 'utf8');
   // the CommonJS wrapper, plus the importer the bundle's dynamic imports call (scripts/bundle-cli.mjs)
   const wrapped = `(function (exports, require, module, __filename, __dirname, __import) { ${source}\n});`;
@@ -65,14 +77,18 @@ function runBundle(file, args) {
     const write = () => {
       if (written) return;
       written = true;
-      try {
-        mkdirSync(dir, { recursive: true });
-        const tmp = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, cacheFile);
-        debug('written %s', cacheFile);
-      } catch (err) {
-        debug('not written: %s', err instanceof Error ? err.message : String(err));
+      const data = script.createCachedData();
+      for (const dir of dirs) {
+        try {
+          mkdirSync(dir, { recursive: true });
+          const tmp = join(dir, `${name}.${process.pid}.tmp`);
+          writeFileSync(tmp, data);
+          renameSync(tmp, join(dir, name));
+          debug('written %s', join(dir, name));
+          return;
+        } catch (err) {
+          debug('not written to %s: %s', dir, err instanceof Error ? err.message : String(err));
+        }
       }
     };
     setTimeout(write, WRITE_AFTER_MS).unref();
@@ -85,6 +101,12 @@ function runBundle(file, args) {
   Module._cache[file] = mod;
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file), importer(file));
   mod.loaded = true;
+}
+
+/** `$STRATUS_CACHE_DIR`, else `$XDG_CACHE_HOME/stratus`, else `~/.cache/stratus` (as src/wasm/asyncify.ts). */
+function userCacheBase() {
+  return process.env.STRATUS_CACHE_DIR
+    || (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'stratus') : join(homedir(), '.cache', 'stratus'));
 }
 
 /**

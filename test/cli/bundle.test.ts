@@ -163,8 +163,9 @@ test('the bundle runs through a V8 code cache: written after the first run, used
       "if (process.argv.includes('boom')) throw new Error('boom from the bundle');",
       "process.stdout.write(JSON.stringify({ sum: work(10), self: require.cache[__filename] === module, file: __filename, dir: __dirname }));",
     ].join('\n'));
+    const userCache = join(root, 'user-cache');
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-      const r = spawnSync(process.execPath, [join(root, 'bin/stratus.js'), ...args], { encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'stratus-code-cache', ...env } });
+      const r = spawnSync(process.execPath, [join(root, 'bin/stratus.js'), ...args], { encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'stratus-code-cache', STRATUS_CACHE_DIR: userCache, ...env } });
       const said = [...r.stderr.matchAll(/STRATUS-CODE-CACHE \d+: (\w+(?: \w+)?)/g)].map((m) => m[1]!.replace(/ \/.*$/, ''));
       return { code: r.status, stdout: r.stdout, stderr: r.stderr, said };
     };
@@ -210,16 +211,24 @@ test('the bundle runs through a V8 code cache: written after the first run, used
     assert.match(boom.stderr, /boom from the bundle/);
     assert.ok(boom.stderr.includes(`${bundle}:3`), `the stack does not name ${bundle}:3: ${boom.stderr}`);
 
-    // off: no cache at all; a cache that cannot be written leaves the run as it was
+    // off: no cache at all
     const off = run([], { STRATUS_CODE_CACHE: 'off' });
     assert.equal(off.stdout, expected);
     assert.deepEqual(off.said, []);
+    // an install this user cannot write: the cache goes to the user's cache directory, and is read from there
     rmSync(cacheDir, { recursive: true });
     writeFileSync(cacheDir, 'not a directory');
-    const unwritable = run([]);
-    assert.equal(unwritable.code, 0, unwritable.stderr);
-    assert.equal(unwritable.stdout, expected);
-    assert.deepEqual(unwritable.said, ['miss', 'not written'], unwritable.stderr);
+    const readOnly = run([]);
+    assert.equal(readOnly.code, 0, readOnly.stderr);
+    assert.equal(readOnly.stdout, expected);
+    assert.deepEqual(readOnly.said, ['miss', 'not written', 'written'], readOnly.stderr);
+    assert.match(readOnly.stderr, new RegExp(`written ${userCache}/cli-code-cache/`));
+    assert.deepEqual(run([]).said, ['hit']);
+    // neither can be written: the run is as it was, uncached
+    const nowhere = run([], { STRATUS_CACHE_DIR: join(cacheDir, 'below-a-file') });
+    assert.equal(nowhere.code, 0, nowhere.stderr);
+    assert.equal(nowhere.stdout, expected);
+    assert.deepEqual(nowhere.said, ['miss', 'not written', 'not written'], nowhere.stderr);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
