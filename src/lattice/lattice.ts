@@ -128,6 +128,7 @@ export class Lattice {
       hostKey,
       clusterKey: fromSeed(this.config.clusterSeed, 'cluster'),
       directory: metadata.directory,
+      claimsTexts: () => metadata.claimsTexts(),
       log: this.log,
       online: () => this.online(),
       putRefmap: (ociUrl, publicKey) => metadata.putRefmap(ociUrl, publicKey),

@@ -75,6 +75,12 @@ export interface LatticeContext {
   clusterKey: KeyPair;
   directory: ActorDirectory;
   /**
+   * The `CLAIMS_` values of the lattice's metadata bucket as this host's watcher holds them (the
+   * metadata component; absent without it): `get.claims` answers from these instead of reading
+   * the bucket key by key on every request.
+   */
+  claimsTexts?(): Iterable<string>;
+  /**
    * Stop this member as `stratus down` would (the control interface's `stop` command); without it
    * the command shuts the Host down. `timeoutMs` bounds the graceful part.
    */

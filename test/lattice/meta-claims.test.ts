@@ -14,6 +14,8 @@ import { createKeyPair } from '../../src/claims/nkeys.js';
 import { Host } from '../../src/host/host.js';
 import { Lattice } from '../../src/lattice/lattice.js';
 import { cleanupDirs, latticeConfig, member, rawBucket, uniquePrefix } from './meta-support.js';
+import { latticeClaims } from '../../src/lattice/control/lattice-claims.js';
+import type { LatticeContext } from '../../src/lattice/types.js';
 
 let nats: RunningServer;
 before(async () => { nats = await startNats(); });
@@ -23,12 +25,17 @@ test('an actor started on a member is published as CLAIMS_{key} with OTP\'s JSON
   const prefix = uniquePrefix('claims');
   const config = latticeConfig(nats.url, prefix);
   const a = await member(config);
-  const b = await member(config);
+  // B's lattice context, as its control component gets it (get.claims answers from it)
+  let bContext: LatticeContext | undefined;
+  const b = await member(config, [{ name: 'capture', start: async (ctx) => { bContext = ctx; }, stop: async () => undefined }]);
   const raw = await rawBucket(nats.url, prefix);
   try {
     const module = await signedFixture('echo', { name: 'Echo "one"', caps: ['wasmcloud:httpserver', 'wasmcloud:keyvalue'], tags: ['t1', 't2'], rev: 7, ver: '0.3.0', callAlias: 'acme/echo' });
     const actor = await a.host.startActor(module);
     await until(() => b.lattice.directory.actor('acme/echo') !== undefined, 'B to know the alias');
+    // B's get.claims lists A's actor from what B's watcher holds
+    const fromB = (await latticeClaims(bContext!, 1000)).find((c) => c.sub === actor.id);
+    assert.deepEqual(fromB, { call_alias: 'acme/echo', caps: 'wasmcloud:httpserver,wasmcloud:keyvalue', contract_id: '', iss: actor.issuer, name: 'Echo "one"', rev: '7', sub: actor.id, tags: 't1,t2', version: '0.3.0' });
 
     const entry = await raw.kv.get(`CLAIMS_${actor.id}`);
     assert.equal(entry!.string(),

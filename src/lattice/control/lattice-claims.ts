@@ -1,7 +1,10 @@
 // The claims `get.claims` answers with: every `CLAIMS_` record of the lattice's metadata bucket
 // (LATTICEDATA_{lattice}, reference §4.7; written by the members' metadata component) plus the
 // claims of the actors running here, in the CLAIMS_ shape (all values strings, caps and tags
-// comma-joined). Read straight from the bucket, as wash ≥ Dec 2022 does (CTL `kv.rs`).
+// comma-joined). From the records this host's metadata watcher holds (as OTP answers from the
+// cache its bucket watch fills); without the metadata component, read from the bucket, as wash
+// ≥ Dec 2022 does (CTL `kv.rs`): one request per key, which at a thousand actors took longer than
+// the answer may.
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { claimsView } from '../../host/views.js';
@@ -34,9 +37,22 @@ async function bucketClaims(ctx: LatticeContext): Promise<ClaimsRecord[]> {
   return out;
 }
 
-/** Lattice claims, local ones first; the bucket is asked for at most `timeoutMs`. */
+/** The watched CLAIMS_ values, sanitized (a value that is not a claims record is left out). */
+function watchedClaims(texts: Iterable<string>): ClaimsRecord[] {
+  const out: ClaimsRecord[] = [];
+  for (const text of texts) {
+    try {
+      const rec = sanitize(JSON.parse(text));
+      if (rec) out.push(rec);
+    } catch { /* not JSON: not a claims record */ }
+  }
+  return out;
+}
+
+/** Lattice claims, local ones first; without the watched records, the bucket is asked for at most `timeoutMs`. */
 export async function latticeClaims(ctx: LatticeContext, timeoutMs: number): Promise<ClaimsRecord[]> {
   const local: ClaimsRecord[] = ctx.host.inventory().actors.map(claimsView);
+  if (ctx.claimsTexts) return withoutDuplicates(local, watchedClaims(ctx.claimsTexts()));
   let remote: ClaimsRecord[] = [];
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -49,6 +65,11 @@ export async function latticeClaims(ctx: LatticeContext, timeoutMs: number): Pro
   } finally {
     clearTimeout(timer);
   }
+  return withoutDuplicates(local, remote);
+}
+
+/** The local records, then each remote one whose subject is not listed yet. */
+function withoutDuplicates(local: ClaimsRecord[], remote: ClaimsRecord[]): ClaimsRecord[] {
   const seen = new Set(local.map((c) => c.sub));
   return [...local, ...remote.filter((c) => !seen.has(c.sub!) && (seen.add(c.sub!), true))];
 }

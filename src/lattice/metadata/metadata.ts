@@ -162,6 +162,11 @@ export class LatticeMetadata {
     }
   }
 
+  /** The `CLAIMS_` values the bucket holds, as watched (LatticeContext.claimsTexts). */
+  claimsTexts(): IterableIterator<string> {
+    return this.claimsText.values();
+  }
+
   private applyClaims(e: BucketEntry): void {
     const publicKey = e.key.slice(CLAIMS_PREFIX.length);
     if (e.operation !== 'PUT') {
