@@ -29,7 +29,7 @@
 //  - `NODE_DEBUG=stratus-code-cache` says hit, miss, rejected or written; `STRATUS_CODE_CACHE=off`
 //    turns it off (to measure without it).
 'use strict';
-const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { Module, createRequire } = require('node:module');
 const { homedir } = require('node:os');
 const { basename, dirname, join } = require('node:path');
@@ -85,6 +85,7 @@ function runBundle(file, args) {
           writeFileSync(tmp, data);
           renameSync(tmp, join(dir, name));
           debug('written %s', join(dir, name));
+          forgetOlder(dir, name);
           return;
         } catch (err) {
           debug('not written to %s: %s', dir, err instanceof Error ? err.message : String(err));
@@ -101,6 +102,20 @@ function runBundle(file, args) {
   Module._cache[file] = mod;
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file), importer(file));
   mod.loaded = true;
+}
+
+/**
+ * Removes the caches of earlier builds of the same bundle and command (another size or mtime, or
+ * another Node) from `dir`: in the user's cache nothing else would (a new build empties only
+ * dist/cli/). Best effort.
+ */
+function forgetOlder(dir, name) {
+  const prefix = name.slice(0, name.indexOf('.', name.indexOf('.cjs.') + 5) + 1); // "<bundle>.cjs.<word>."
+  try {
+    for (const f of readdirSync(dir)) {
+      if (f !== name && f.startsWith(prefix) && f.endsWith('.v8')) rmSync(join(dir, f), { force: true });
+    }
+  } catch { /* another run removed it first, or the directory went away */ }
 }
 
 /** `$STRATUS_CACHE_DIR`, else `$XDG_CACHE_HOME/stratus`, else `~/.cache/stratus` (as src/wasm/asyncify.ts). */

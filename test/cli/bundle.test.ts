@@ -201,9 +201,14 @@ test('the bundle runs through a V8 code cache: written after the first run, used
     assert.deepEqual(run(['inspect']).said, ['miss', 'written']);
     assert.equal(cached().length, 2);
 
-    // a new build of the bundle (another mtime) never reads the old cache
+    // a new build of the bundle (another mtime) never reads the old cache, and removes it when it writes its own
+    const before = cached().filter((f) => f.startsWith('main.cjs.main.'));
     utimesSync(bundle, t + 5, t + 5);
     assert.deepEqual(run([]).said, ['miss', 'written']);
+    const after = cached().filter((f) => f.startsWith('main.cjs.main.'));
+    assert.equal(after.length, 1);
+    assert.notDeepEqual(after, before);
+    assert.equal(cached().filter((f) => f.startsWith('main.cjs.inspect.')).length, 1, 'another command\'s cache is kept');
 
     // an error in the bundle is reported against the bundle's own file, with the usual exit code
     const boom = run(['boom']);
