@@ -17,9 +17,13 @@
 //    written again.
 //  - One cache per command word: `stratus down` compiles other functions than `stratus up`,
 //    although both run command-up.cjs. A `--help` run writes nothing (it would cache little).
-//  - It is written once per process: at exit, or 2 s after the start for a command that keeps
-//    running (`up`, `dev`), to a temporary file renamed into place (concurrent runs never read a
-//    half-written file). Where the install is read-only for this user (a global npm install), it
+//  - It is written at most once per process, to a temporary file renamed into place (concurrent
+//    runs never read a half-written file): at exit when there was none and the command succeeded
+//    (a failed run compiled only its way to the error), or 2 s after the start for a command that
+//    keeps running (`up`, `dev`). Such a command also rewrites a cache it used when it compiled
+//    clearly more than the cache held: the first `up` after a build may have been a `--detached`
+//    parent or a test that stopped at once, and a cache is never grown otherwise (measured: a
+//    half-size `up` cache left by the test suite cost a warm `up` ~20 ms). Where the install is read-only for this user (a global npm install), it
 //    goes to the user's cache instead (`$STRATUS_CACHE_DIR` or `~/.cache/stratus`,
 //    `cli-code-cache/`); where neither can be written, the run is as it was, uncached.
 //  - Functions V8 restores from a code cache lose the script's dynamic-import callback (Node 20
@@ -39,6 +43,8 @@ const vm = require('node:vm');
 
 const debug = debuglog('stratus-code-cache');
 const WRITE_AFTER_MS = 2000;
+/** A used cache is rewritten when a long-running command compiled this much more than it held. */
+const GROWTH = 1.25;
 
 /**
  * Requires the CommonJS file at `file` (an absolute path), through the code cache in
@@ -72,12 +78,16 @@ function runBundle(file, args) {
   const script = new vm.Script(wrapped, { filename: file, cachedData });
   const rejected = cachedData !== undefined && script.cachedDataRejected === true;
   debug('%s %s', cachedData === undefined ? 'miss' : rejected ? 'rejected' : 'hit', cacheFile);
-  if ((cachedData === undefined || rejected) && !args.includes('--help') && !args.includes('-h')) {
+  if (!args.includes('--help') && !args.includes('-h')) {
+    const used = cachedData !== undefined && !rejected ? cachedData.length : 0;
     let written = false;
-    const write = () => {
+    // onlyIfMore: rewrite a cache this run used only when this run compiled clearly more than it
+    // held (the first run of `up` may have been a `--detached` parent that exits at once)
+    const write = (onlyIfMore) => {
       if (written) return;
       written = true;
       const data = script.createCachedData();
+      if (onlyIfMore && data.length <= used * GROWTH) return;
       for (const dir of dirs) {
         try {
           mkdirSync(dir, { recursive: true });
@@ -92,8 +102,11 @@ function runBundle(file, args) {
         }
       }
     };
-    setTimeout(write, WRITE_AFTER_MS).unref();
-    process.once('exit', write);
+    // a command still running after WRITE_AFTER_MS writes (or grows) its cache then; one that ends
+    // before writes at exit, only when there was none and the command succeeded (a failed run
+    // compiled only its way to the error)
+    setTimeout(() => write(used > 0), WRITE_AFTER_MS).unref();
+    if (used === 0) process.once('exit', (code) => { if (code === 0) write(false); });
   }
   // what require(file) would do: a module in Node's cache, run with the CommonJS wrapper's arguments
   const mod = new Module(file, undefined);

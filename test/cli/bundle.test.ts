@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { signActorModule } from '../../src/claims/sign.js';
 import { COMMAND_OWNERS } from '../../src/cli/commands.js';
 import { fixture } from '../support/wat.js';
+import { startNats } from '../support/servers.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
 const BUNDLE_DIR = join(REPO, 'dist/cli');
@@ -239,6 +240,41 @@ test('the bundle runs through a V8 code cache: written after the first run, used
   }
 });
 
+test('a command that keeps running rewrites a cache it used when it compiled clearly more; a failed run writes none', () => {
+  const root = mkdtempSync(join(tmpdir(), 'stratus-code-cache-grow-'));
+  try {
+    copyBin(root);
+    mkdirSync(join(root, 'dist/src/cli'), { recursive: true });
+    mkdirSync(join(root, 'dist/cli'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    const t = Date.now() / 1000;
+    writeFileSync(join(root, 'dist/src/cli/main.js'), '');
+    utimesSync(join(root, 'dist/src/cli/main.js'), t - 10, t - 10);
+    // a short path, and a long-running one that runs 300 more functions (as `up` serving requests)
+    const more = Array.from({ length: 300 }, (_, i) => `function f${i}(x) { let s = x; for (let k = 0; k < 3; k++) s = (s * ${i + 3} + k) % 1000003; return s; }`).join('\n');
+    writeFileSync(join(root, 'dist/cli/main.cjs'), [
+      more,
+      "if (process.env.STUB_FAIL) { process.exitCode = 2; return; }",
+      "if (process.env.STUB_LONG) { let s = 0; " + Array.from({ length: 300 }, (_, i) => `s += f${i}(s);`).join(' ') + " setTimeout(() => process.stdout.write(String(s)), 2600); }",
+      "else process.stdout.write('short');",
+    ].join('\n'));
+    const run = (env: NodeJS.ProcessEnv = {}) => {
+      const r = spawnSync(process.execPath, [join(root, 'bin/stratus.js')], { encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'stratus-code-cache', STRATUS_CACHE_DIR: join(root, 'user-cache'), ...env } });
+      return { code: r.status, said: [...r.stderr.matchAll(/STRATUS-CODE-CACHE \d+: (\w+)/g)].map((m) => m[1]!) };
+    };
+    assert.deepEqual(run({ STUB_FAIL: '1' }), { code: 2, said: ['miss'] }, 'a failed run writes no cache');
+    assert.deepEqual(run(), { code: 0, said: ['miss', 'written'] });
+    const file = join(root, 'dist/cli/code-cache', readdirSync(join(root, 'dist/cli/code-cache'))[0]!);
+    const small = statSync(file).size;
+    assert.deepEqual(run({ STUB_LONG: '1' }), { code: 0, said: ['hit', 'written'] }, 'the long run compiled more than the cache held: rewritten');
+    assert.ok(statSync(file).size > small * 1.25, `the cache did not grow (${small} -> ${statSync(file).size} bytes)`);
+    assert.deepEqual(run({ STUB_LONG: '1' }), { code: 0, said: ['hit'] }, 'nothing more to add: kept');
+    assert.deepEqual(run(), { code: 0, said: ['hit'] });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('the real CLI bundle is read from its code cache on the second run', () => {
   const env = { ...process.env, NODE_DEBUG: 'stratus-code-cache' };
   const runs = [0, 1].map(() => spawnSync(process.execPath, [join(REPO, 'bin/stratus.js'), 'keys', '--help'], { encoding: 'utf8', env }));
@@ -253,19 +289,25 @@ test('the real CLI bundle is read from its code cache on the second run', () => 
   assert.match(b.stderr, /STRATUS-CODE-CACHE \d+: hit .*command-keys\.cjs\.keys\./, `the second run did not read the cache: ${a.stderr} / ${b.stderr}`);
 });
 
-test('dynamic imports in the bundle (ES-module-only packages) work when it runs from its code cache', () => {
+test('dynamic imports in the bundle (ES-module-only packages) work when it runs from its code cache', async () => {
   // every import() left in the output goes through the importer bin/code-cache.js passes in
   for (const f of readdirSync(BUNDLE_DIR).filter((x) => x.endsWith('.cjs'))) {
     const text = readFileSync(join(BUNDLE_DIR, f), 'utf8');
     const raw = [...text.matchAll(/(?<![\w$.])import\(/g)].filter((m) => !text.slice(0, m.index).endsWith('(s) => '));
     assert.equal(raw.length, 0, `${f} has an import() that does not go through __import`);
   }
-  // the NATS client is imported on first use: from a cache hit too (port 1: nothing listens)
-  const env = { ...process.env, NODE_DEBUG: 'stratus-code-cache' };
-  const runs = [0, 1, 2].map(() => spawnSync(process.execPath, [join(REPO, 'bin/stratus.js'), 'ctl', 'get', 'hosts', '-x', 'default', '--ctl-port', '1', '-o', 'json'], { encoding: 'utf8', env }));
-  for (const r of runs) {
-    assert.equal(r.status, 1, r.stderr);
-    assert.equal((JSON.parse(r.stdout) as { code: string }).code, 'HOST_UNREACHABLE', r.stdout + r.stderr);
+  // the NATS client is imported on first use: from a cache hit too
+  const nats = await startNats();
+  try {
+    const env = { ...process.env, NODE_DEBUG: 'stratus-code-cache' };
+    const port = new URL(nats.url).port;
+    const runs = [0, 1, 2].map(() => spawnSync(process.execPath, [join(REPO, 'bin/stratus.js'), 'ctl', 'get', 'hosts', '-x', 'cache-test', '--ctl-port', port, '--timeout-ms', '200', '-o', 'json'], { encoding: 'utf8', env }));
+    for (const r of runs) {
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), { hosts: [] });
+    }
+    assert.match(runs[2]!.stderr, /STRATUS-CODE-CACHE \d+: hit .*command-ctl\.cjs\.ctl\./, 'the last run did not come from the cache');
+  } finally {
+    await nats.dispose();
   }
-  assert.match(runs[2]!.stderr, /STRATUS-CODE-CACHE \d+: hit .*command-ctl\.cjs\.ctl\./, 'the last run did not come from the cache');
 });
