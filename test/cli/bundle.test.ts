@@ -267,7 +267,7 @@ test('a command that keeps running rewrites a cache it used when it compiled cle
     const file = join(root, 'dist/cli/code-cache', readdirSync(join(root, 'dist/cli/code-cache'))[0]!);
     const small = statSync(file).size;
     assert.deepEqual(run({ STUB_LONG: '1' }), { code: 0, said: ['hit', 'written'] }, 'the long run compiled more than the cache held: rewritten');
-    assert.ok(statSync(file).size > small * 1.25, `the cache did not grow (${small} -> ${statSync(file).size} bytes)`);
+    assert.ok(statSync(file).size > small * 1.1, `the cache did not grow (${small} -> ${statSync(file).size} bytes)`);
     assert.deepEqual(run({ STUB_LONG: '1' }), { code: 0, said: ['hit'] }, 'nothing more to add: kept');
     assert.deepEqual(run(), { code: 0, said: ['hit'] });
   } finally {
