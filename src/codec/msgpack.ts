@@ -1,7 +1,7 @@
 // The msgpack dialect of wasmCloud's wire: msgpackr configured for wasmCloud's exact bytes (maps
 // keyed by name, minimal integer forms, Uint8Array as bin) to encode, and the bounded decoder
 // (msgpack-decoder.ts) for every byte that comes in.
-import { Packr } from 'msgpackr';
+import { Packr } from './msgpackr-load.js';
 import { decodeMsgpack } from './msgpack-decoder.js';
 
 export const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });

@@ -16,7 +16,7 @@ import type { SignalPoller } from './worker/signal-poller.js';
 import type { Lane, LaneHooks } from './lane.js';
 import type { CallTrace } from '../events.js';
 
-import { WORKER_URL, actorWorkerOptions, type WorkerReserve } from './worker/reserve.js';
+import { WORKER_URL, type WorkerReserve } from './worker/reserve.js';
 
 export interface WorkerLaneConfig {
   module: WebAssembly.Module;
@@ -278,7 +278,7 @@ export class WorkerLane implements Lane {
       worker = this.cfg.reserve.take();
       worker.postMessage(init, [port2, bulk.port2]);
     } else {
-      worker = new Worker(WORKER_URL, actorWorkerOptions({ workerData: init, transferList: [port2, bulk.port2] }));
+      worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2, bulk.port2] });
     }
     const inst = new WorkerInstance(worker, new Channel(sab, bulk.port1),
       (i, o) => this.onResult(i, o),

@@ -7,20 +7,10 @@
 // (docs/coldstart.md). The replacement for a taken worker boots a while after that worker is
 // online (SPARE_DELAY_MS): "online" comes before the worker has loaded its code and made its
 // instance, and a second boot then took CPU from the first request on a two-core machine.
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 
 export const WORKER_URL = new URL('./thread.js', import.meta.url);
 
-/**
- * Every actor worker thread is started with these options. The thread only encodes with msgpackr
- * (codec/msgpack-decoder.ts decodes), so msgpackr's native string extractor, which speeds up
- * decoding alone, is of no use there; finding and loading it (msgpackr-extract through
- * node-gyp-build and detect-libc) was ~8 ms of the worker's boot, which an empty-cache start
- * waits for (docs/coldstart.md, "Fifth pass"). The host thread keeps it: lmdb decodes with it.
- */
-export function actorWorkerOptions(extra: WorkerOptions = {}): WorkerOptions {
-  return { ...extra, env: { ...process.env, MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' } };
-}
 /** How long after a taken worker is online its replacement starts booting. */
 const SPARE_DELAY_MS = 500;
 
@@ -47,7 +37,7 @@ export class WorkerReserve {
       w.ref();
       return w;
     }
-    const fresh = new Worker(WORKER_URL, actorWorkerOptions());
+    const fresh = new Worker(WORKER_URL);
     this.fillAfterOnline(fresh);
     return fresh;
   }
@@ -64,7 +54,7 @@ export class WorkerReserve {
   /** Boot spares up to `size` (not kept alive by the event loop). */
   fill(): void {
     while (!this.closed && this.spares.length < this.size) {
-      const w = new Worker(WORKER_URL, actorWorkerOptions());
+      const w = new Worker(WORKER_URL);
       w.unref();
       w.on('error', () => this.drop(w));
       w.once('exit', () => this.drop(w));
