@@ -16,10 +16,12 @@ type Msgpackr = typeof import('msgpackr');
 const ACCEL = 'MSGPACKR_NATIVE_ACCELERATION_DISABLED';
 
 function load(): Msgpackr {
+  // a plain `require('msgpackr')`: the provider SDK's bundler finds packages by such literals
+  const require = createRequire(import.meta.url);
   const userSet = process.env[ACCEL] !== undefined;
   if (!userSet) process.env[ACCEL] = 'true';
   try {
-    return createRequire(import.meta.url)('msgpackr') as Msgpackr;
+    return require('msgpackr') as Msgpackr;
   } finally {
     if (!userSet) delete process.env[ACCEL];
   }

@@ -18,7 +18,9 @@ test('generated codecs and their runtime import nothing but src/codec, src/core 
     if (seen.has(file)) continue;
     seen.add(file);
     const src = readFileSync(file, 'utf8');
-    for (const m of src.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+    // import/export … from '…', and a package required at run time (msgpackr-load.ts)
+    const specs = [...src.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...src.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)];
+    for (const m of specs) {
       const spec = m[1]!;
       if (!spec.startsWith('.')) { packages.add(spec); continue; }
       queue.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
