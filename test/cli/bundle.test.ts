@@ -145,16 +145,22 @@ test('bin/stratus.js runs the bundle only when it exists and is not older than t
   }
 });
 
+/** A package tree with bin/ as in the repository, an empty dist/cli/ and tsc's main.js 10 s old (the caller removes it). */
+function stubTree(tag: string, tscMain: string): { root: string; t: number } {
+  const root = mkdtempSync(join(tmpdir(), `stratus-${tag}-`));
+  copyBin(root);
+  mkdirSync(join(root, 'dist/src/cli'), { recursive: true });
+  mkdirSync(join(root, 'dist/cli'));
+  writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+  const t = Date.now() / 1000;
+  writeFileSync(join(root, 'dist/src/cli/main.js'), tscMain);
+  utimesSync(join(root, 'dist/src/cli/main.js'), t - 10, t - 10);
+  return { root, t };
+}
+
 test('the bundle runs through a V8 code cache: written after the first run, used by the next, rewritten when rejected, never for --help', () => {
-  const root = mkdtempSync(join(tmpdir(), 'stratus-code-cache-'));
+  const { root, t } = stubTree('code-cache', "process.stdout.write('tsc');");
   try {
-    copyBin(root);
-    mkdirSync(join(root, 'dist/src/cli'), { recursive: true });
-    mkdirSync(join(root, 'dist/cli'));
-    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
-    const t = Date.now() / 1000;
-    writeFileSync(join(root, 'dist/src/cli/main.js'), "process.stdout.write('tsc');");
-    utimesSync(join(root, 'dist/src/cli/main.js'), t - 10, t - 10);
     // a CommonJS bundle that uses what require() gives a module: its own require, module, __filename
     const bundle = join(root, 'dist/cli/main.cjs');
     writeFileSync(join(root, 'dist/cli/helper.cjs'), 'module.exports = (n) => n * 2;');
@@ -241,15 +247,8 @@ test('the bundle runs through a V8 code cache: written after the first run, used
 });
 
 test('a command that keeps running rewrites a cache it used when it compiled clearly more; a failed run writes none', () => {
-  const root = mkdtempSync(join(tmpdir(), 'stratus-code-cache-grow-'));
+  const { root } = stubTree('code-cache-grow', '');
   try {
-    copyBin(root);
-    mkdirSync(join(root, 'dist/src/cli'), { recursive: true });
-    mkdirSync(join(root, 'dist/cli'));
-    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
-    const t = Date.now() / 1000;
-    writeFileSync(join(root, 'dist/src/cli/main.js'), '');
-    utimesSync(join(root, 'dist/src/cli/main.js'), t - 10, t - 10);
     // a short path, and a long-running one that runs 300 more functions (as `up` serving requests)
     const more = Array.from({ length: 300 }, (_, i) => `function f${i}(x) { let s = x; for (let k = 0; k < 3; k++) s = (s * ${i + 3} + k) % 1000003; return s; }`).join('\n');
     writeFileSync(join(root, 'dist/cli/main.cjs'), [
