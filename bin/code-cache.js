@@ -33,6 +33,7 @@
 //  - `NODE_DEBUG=stratus-code-cache` says hit, miss, rejected or written; `STRATUS_CODE_CACHE=off`
 //    turns it off (to measure without it).
 'use strict';
+const { isAscii } = require('node:buffer');
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { Module, createRequire } = require('node:module');
 const { homedir } = require('node:os');
@@ -73,7 +74,10 @@ function runBundle(file, args) {
       break;
     } catch { /* not cached there */ }
   }
-  const source = readFileSync(file, 'utf8');
+  // the bundle build writes ASCII (scripts/bundle-cli.mjs): read as Latin-1, the same string
+  // without UTF-8 decoding (~2 ms of 1.3 MiB); anything else as UTF-8
+  const raw = readFileSync(file);
+  const source = isAscii(raw) ? raw.latin1Slice(0, raw.length) : raw.toString('utf8');
   // the CommonJS wrapper, plus the importer the bundle's dynamic imports call (scripts/bundle-cli.mjs)
   const wrapped = `(function (exports, require, module, __filename, __dirname, __import) { ${source}\n});`;
   const script = new vm.Script(wrapped, { filename: file, cachedData });

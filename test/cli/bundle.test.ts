@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { isAscii } from 'node:buffer';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -168,7 +169,8 @@ test('the bundle runs through a V8 code cache: written after the first run, used
       "const double = require('./helper.cjs');",
       'function work(n) { let s = 0; for (let i = 0; i < n; i++) s += double(i); return s; }',
       "if (process.argv.includes('boom')) throw new Error('boom from the bundle');",
-      "process.stdout.write(JSON.stringify({ sum: work(10), self: require.cache[__filename] === module, file: __filename, dir: __dirname }));",
+      // not ASCII (unlike a real bundle): read as UTF-8
+      "process.stdout.write(JSON.stringify({ sum: work(10), self: require.cache[__filename] === module, file: __filename, dir: __dirname, text: 'déjà → ✓' }));",
     ].join('\n'));
     const userCache = join(root, 'user-cache');
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -178,7 +180,7 @@ test('the bundle runs through a V8 code cache: written after the first run, used
     };
     const cacheDir = join(root, 'dist/cli/code-cache');
     const cached = () => (statSync(cacheDir, { throwIfNoEntry: false }) ? readdirSync(cacheDir) : []);
-    const expected = JSON.stringify({ sum: 90, self: true, file: bundle, dir: join(root, 'dist/cli') });
+    const expected = JSON.stringify({ sum: 90, self: true, file: bundle, dir: join(root, 'dist/cli'), text: 'déjà → ✓' });
 
     const help = run(['--help']);
     assert.equal(help.stdout, expected);
@@ -289,9 +291,12 @@ test('the real CLI bundle is read from its code cache on the second run', () => 
 });
 
 test('dynamic imports in the bundle (ES-module-only packages) work when it runs from its code cache', async () => {
-  // every import() left in the output goes through the importer bin/code-cache.js passes in
+  // every import() left in the output goes through the importer bin/code-cache.js passes in; and
+  // the files are ASCII (bin/code-cache.js reads them as Latin-1)
   for (const f of readdirSync(BUNDLE_DIR).filter((x) => x.endsWith('.cjs'))) {
-    const text = readFileSync(join(BUNDLE_DIR, f), 'utf8');
+    const bytes = readFileSync(join(BUNDLE_DIR, f));
+    assert.ok(isAscii(bytes), `${f} is not ASCII`);
+    const text = bytes.toString('latin1');
     const raw = [...text.matchAll(/(?<![\w$.])import\(/g)].filter((m) => !text.slice(0, m.index).endsWith('(s) => '));
     assert.equal(raw.length, 0, `${f} has an import() that does not go through __import`);
   }
