@@ -156,45 +156,40 @@ export class Host implements HostApi {
     // module holds the same bytes (module-memo.ts) rather than its own.
     const workerBytes = sharedBytes(this.scope, stripCustomSections(patched, JWT_SECTION_NAMES));
     // a miss served on workers meanwhile is transformed once its worker lane is up (transformAfter
-    // in host-thread.ts), whether that start worked or not
+    // in host-thread.ts), whether that start worked or not: the gate opens when this try ends
     let open!: () => void;
     const gate = { after: new Promise<void>((r) => { open = r; }), open: () => open() };
-    let inline: WebAssembly.Module | undefined, later: Later | undefined;
-    try {
-      ({ inline, later } = await this.inlineModule(patched, workerBytes, label, gate));
-    } catch (e) {
-      gate.open();
-      throw e;
-    }
-    if (!later) gate.open();
-    const maxInstances = Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? (inline || later ? DEFAULTS.inlineMaxInstances : DEFAULTS.maxInstances));
+    let later: Later | undefined;
     let rec!: ActorRecord;
-    const lanes = new ActorLanes({
-      label,
-      startWorkerLane: async (n) => {
-        const lane = await this.workerLane(rec, workerBytes, n, Math.max(n, DEFAULTS.maxInstances), maxMemoryPages);
-        await lane.start();
-        return lane;
-      },
-      startInlineLane: inline || later ? async (n) => {
-        const module = inline ?? await later!.module;
-        const lane = this.inlineLane(rec, module, n, maxInstances, maxMemoryPages);
-        await lane.start();
-        return lane;
-      } : undefined,
-      returnFailed: (e) => this.log('warn', `actor ${label} stays on worker threads: starting its instances on the host thread failed (${errorText(e).split('\n')[0]})`),
-      moved: (from, to, reason) => {
-        if (to === 'inline') this.log('info', `actor ${label} runs on the host thread again (${reason})`);
-        else this.log('warn', `actor ${label} held the host thread for over ${INLINE_SLICE_MS} ms in one call (${reason}); it now runs on worker threads`);
-        this.opts.telemetry?.laneMove?.(routed.id, from, to);
-        if (this.events.wants('actor_moved')) this.events.emit('actor_moved', { public_key: routed.id, from, to, reason, host_id: this.id });
-      },
-    });
-    rec = {
-      routed, entity: actorEntity(routed.id), moduleHash: verified.moduleHash, claims: verified.claims,
-      imageRef: opts.imageRef ?? '', maxMemoryPages, lanes, routes: newRouteCache(),
-    };
     try {
+      let inline: WebAssembly.Module | undefined;
+      ({ inline, later } = await this.inlineModule(patched, workerBytes, label, gate));
+      const maxInstances = Math.max(count, opts.maxInstances ?? this.opts.maxInstances ?? (inline || later ? DEFAULTS.inlineMaxInstances : DEFAULTS.maxInstances));
+      const lanes = new ActorLanes({
+        label,
+        startWorkerLane: async (n) => {
+          const lane = await this.workerLane(rec, workerBytes, n, Math.max(n, DEFAULTS.maxInstances), maxMemoryPages);
+          await lane.start();
+          return lane;
+        },
+        startInlineLane: inline || later ? async (n) => {
+          const module = inline ?? await later!.module;
+          const lane = this.inlineLane(rec, module, n, maxInstances, maxMemoryPages);
+          await lane.start();
+          return lane;
+        } : undefined,
+        returnFailed: (e) => this.log('warn', `actor ${label} stays on worker threads: starting its instances on the host thread failed (${errorText(e).split('\n')[0]})`),
+        moved: (from, to, reason) => {
+          if (to === 'inline') this.log('info', `actor ${label} runs on the host thread again (${reason})`);
+          else this.log('warn', `actor ${label} held the host thread for over ${INLINE_SLICE_MS} ms in one call (${reason}); it now runs on worker threads`);
+          this.opts.telemetry?.laneMove?.(routed.id, from, to);
+          if (this.events.wants('actor_moved')) this.events.emit('actor_moved', { public_key: routed.id, from, to, reason, host_id: this.id });
+        },
+      });
+      rec = {
+        routed, entity: actorEntity(routed.id), moduleHash: verified.moduleHash, claims: verified.claims,
+        imageRef: opts.imageRef ?? '', maxMemoryPages, lanes, routes: newRouteCache(),
+      };
       const lane: Lane = inline
         ? this.inlineLane(rec, inline, count, maxInstances, maxMemoryPages)
         // while its host-thread code is prepared, at most what a move to workers would give it
@@ -209,7 +204,7 @@ export class Host implements HostApi {
     }
     if (later) {
       // served on workers meanwhile; to the host thread once its code is ready (ActorLanes.codeReady)
-      void later.module.then(() => lanes.codeReady('its code for the host thread is ready'), () => undefined).finally(later.release);
+      void later.module.then(() => rec.lanes.codeReady('its code for the host thread is ready'), () => undefined).finally(later.release);
     }
     return rec;
   }
