@@ -29,9 +29,10 @@ export class CacheLookup {
       const recipe = this.recipe ??= asyncifyRecipe();
       recipe.catch(() => { if (this.recipe === recipe) this.recipe = undefined; });
       const input = codeInputKey(await recipe, bytes, normalized);
-      const kept = this.kept.get(`${cacheDir}\0${input}`);
+      const keptKey = `${cacheDir}\0${input}`;
+      const kept = this.kept.get(keptKey);
       if (kept) {
-        this.kept.delete(`${cacheDir}\0${input}`);
+        this.kept.delete(keptKey);
         return kept;
       }
       const key = await existingCacheKey(home);
@@ -40,7 +41,7 @@ export class CacheLookup {
       if (found.kind !== 'hit') return undefined;
       if (keep) {
         if (this.kept.size >= KEPT_HITS) this.kept.delete(this.kept.keys().next().value!);
-        this.kept.set(`${cacheDir}\0${input}`, found.bytes);
+        this.kept.set(keptKey, found.bytes);
       }
       return found.bytes;
     } catch {

@@ -85,6 +85,11 @@ export async function hasPreparedCode(scope: HostScope, bytes: Uint8Array, opts:
   }
 }
 
+/** The cache directory (null: no cache) and the cache key's home, the options' or the defaults. */
+function cacheLocation(opts: Pick<HostThreadOptions, 'cacheDir' | 'home'>): { cacheDir: string | null; home: string } {
+  return { cacheDir: opts.cacheDir === undefined ? defaultAsyncifyCacheDir() : opts.cacheDir, home: opts.home ?? cacheKeyHome() };
+}
+
 /** The host's preparation counters (all zero before its first preparation). */
 export function preparationStats(scope: HostScope): Readonly<PreparationStats> {
   return { ...scope.use(PREPARATION).stats, binaryenLoads: scope.use(PREPARATION).binaryenLoads };
@@ -123,15 +128,14 @@ class PreparationWorker {
   private readonly lookup = new CacheLookup();
 
   async isCached(bytes: Uint8Array, opts: Pick<HostThreadOptions, 'imports' | 'cacheDir' | 'home'>): Promise<boolean> {
-    const cacheDir = opts.cacheDir === undefined ? defaultAsyncifyCacheDir() : opts.cacheDir;
-    return (await this.lookup.find(bytes, opts.imports, cacheDir, opts.home ?? cacheKeyHome(), true)) !== undefined;
+    const { cacheDir, home } = cacheLocation(opts);
+    return (await this.lookup.find(bytes, opts.imports, cacheDir, home, true)) !== undefined;
   }
 
   async prepare(bytes: Uint8Array, opts: HostThreadOptions): Promise<Uint8Array> {
     const closing = () => new Error('the host is shutting down; no more actors are prepared');
     if (this.closed) throw closing();
-    const cacheDir = opts.cacheDir === undefined ? defaultAsyncifyCacheDir() : opts.cacheDir;
-    const home = opts.home ?? cacheKeyHome();
+    const { cacheDir, home } = cacheLocation(opts);
     // a hit needs no worker (cache-lookup.ts), and does not queue behind another actor's transform
     const hit = await this.lookup.find(bytes, opts.imports, cacheDir, home);
     if (this.closed) throw closing();
