@@ -7,17 +7,15 @@
 // Where: `$STRATUS_CACHE_DIR/oci`, else `$XDG_CACHE_HOME/stratus/oci`, else `~/.cache/stratus/oci`
 // (the same root as the Asyncify code cache).
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sha256Digest } from './digest.js';
+import { stratusCacheDir } from '../core/home.js';
 
 type Env = Record<string, string | undefined>;
 
 export function ociCacheDir(env: Env = process.env): string {
-  const base = env.STRATUS_CACHE_DIR
-    || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'stratus') : join(homedir(), '.cache', 'stratus'));
-  return join(base, 'oci');
+  return join(stratusCacheDir(env), 'oci');
 }
 
 export type CacheSection = 'blobs' | 'manifests';

@@ -5,9 +5,9 @@
 // An Asyncifier holds one loaded binaryen; it does no I/O beyond loading binaryen itself.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type binaryenNs from 'binaryen';
+import { stratusCacheDir } from '../core/home.js';
 
 type Binaryen = typeof binaryenNs;
 
@@ -28,9 +28,7 @@ const OPTIMIZE_LEVEL = 0;
 
 /** `$STRATUS_CACHE_DIR`, else `$XDG_CACHE_HOME/stratus`, else `~/.cache/stratus`; subdirectory `asyncify`. */
 export function defaultAsyncifyCacheDir(): string {
-  const base = process.env.STRATUS_CACHE_DIR
-    || (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'stratus') : join(homedir(), '.cache', 'stratus'));
-  return join(base, 'asyncify');
+  return join(stratusCacheDir(), 'asyncify');
 }
 
 /** The suspending imports, deduplicated and sorted (their order must not change a cache key). */
