@@ -23,9 +23,10 @@
 //    keeps running (`up`, `dev`). Such a command also rewrites a cache it used when it compiled
 //    over 10 % more than the cache held: the first `up` after a build may have been a `--detached`
 //    parent or a test that stopped at once, and a cache is never grown otherwise (measured: a
-//    half-size `up` cache left by the test suite cost a warm `up` ~20 ms). Where the install is read-only for this user (a global npm install), it
-//    goes to the user's cache instead (`$STRATUS_CACHE_DIR` or `~/.cache/stratus`,
-//    `cli-code-cache/`); where neither can be written, the run is as it was, uncached.
+//    half-size `up` cache left by the test suite cost a warm `up` ~20 ms).
+//  - Where the install is read-only for this user (a global npm install), the cache goes to the
+//    user's cache instead (`$STRATUS_CACHE_DIR` or `~/.cache/stratus`, `cli-code-cache/`); where
+//    neither can be written, the run is as it was, uncached.
 //  - Functions V8 restores from a code cache lose the script's dynamic-import callback (Node 20
 //    throws "A dynamic import callback was not specified"), so the bundle's few import() calls
 //    (ES-module-only packages) are rewritten by scripts/bundle-cli.mjs to call `__import`, which
@@ -61,7 +62,8 @@ function runBundle(file, args) {
   }
   const st = statSync(file);
   const word = /^[a-z][a-z-]*$/.test(args[0] ?? '') ? args[0] : 'main';
-  const name = `${basename(file)}.${word}.${st.size}-${Math.floor(st.mtimeMs)}.${process.version}-${process.arch}.v8`;
+  const prefix = `${basename(file)}.${word}.`; // this bundle and command, any build
+  const name = `${prefix}${st.size}-${Math.floor(st.mtimeMs)}.${process.version}-${process.arch}.v8`;
   // next to the bundle; for an install this user cannot write (a global npm install), in the
   // user's cache (where the actors' code cache is), under a name made of the install's path
   const dirs = [join(dirname(file), 'code-cache'), join(userCacheBase(), 'cli-code-cache', dirname(file).replace(/[^A-Za-z0-9._-]/g, '_'))];
@@ -100,7 +102,7 @@ function runBundle(file, args) {
           writeFileSync(tmp, data);
           renameSync(tmp, join(dir, name));
           debug('written %s', join(dir, name));
-          forgetOlder(dir, name);
+          forgetOlder(dir, prefix, name);
           return;
         } catch (err) {
           debug('not written to %s: %s', dir, err instanceof Error ? err.message : String(err));
@@ -127,8 +129,7 @@ function runBundle(file, args) {
  * another Node) from `dir`: in the user's cache nothing else would (a new build empties only
  * dist/cli/). Best effort.
  */
-function forgetOlder(dir, name) {
-  const prefix = name.slice(0, name.indexOf('.', name.indexOf('.cjs.') + 5) + 1); // "<bundle>.cjs.<word>."
+function forgetOlder(dir, prefix, name) {
   try {
     for (const f of readdirSync(dir)) {
       if (f !== name && f.startsWith(prefix) && f.endsWith('.v8')) rmSync(join(dir, f), { force: true });
@@ -136,7 +137,8 @@ function forgetOlder(dir, name) {
   } catch { /* another run removed it first, or the directory went away */ }
 }
 
-/** `$STRATUS_CACHE_DIR`, else `$XDG_CACHE_HOME/stratus`, else `~/.cache/stratus` (as src/wasm/asyncify.ts). */
+/** `$STRATUS_CACHE_DIR`, else `$XDG_CACHE_HOME/stratus`, else `~/.cache/stratus`: the rule of
+ *  stratusCacheDir() in src/core/home.ts, restated because this runs before that module loads. */
 function userCacheBase() {
   return process.env.STRATUS_CACHE_DIR
     || (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'stratus') : join(homedir(), '.cache', 'stratus'));
