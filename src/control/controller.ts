@@ -306,7 +306,7 @@ export class HostController {
     }
     warnings.push(...missingLinkWarnings(m, new Map([...modules].filter(([, v]) => v.caps).map(([k, v]) => [k, v.caps!])), contracts));
     // what the actors' starts will wait for (a worker thread to boot) begins now, alongside the providers
-    if (!dry) for (const { bytes } of modules.values()) if (bytes) await this.d.host.expectStart?.(bytes);
+    if (!dry) await Promise.all([...modules.values()].map(({ bytes }) => bytes && this.d.host.expectStart?.(bytes)));
 
     // Where the spread scalers put instances when this is the only host.
     const counts = new Map<string, number>();
