@@ -5,6 +5,7 @@ import { verifyActorModule } from '../claims/verify.js';
 import type { VerifiedActor } from '../claims/types.js';
 import { assertPortable } from '../wasm/portability.js';
 import { limitMemory } from '../wasm/memory-limit.js';
+import { JWT_SECTION_NAMES, stripCustomSections } from '../wasm/custom-sections.js';
 import { prepareForHostThread } from '../wasm/host-thread.js';
 import type { HostScope } from '../core/scope.js';
 import { parseModule } from '../wasm/sections.js';
@@ -42,6 +43,15 @@ export function loadActor(module: Uint8Array, o: VerifyOptions): LoadedActor {
   };
   // The hash was checked on the original bytes; the patched bytes are what runs.
   return { verified, routed, patched: limitMemory(module, o.maxMemoryPages) };
+}
+
+/**
+ * What host-thread preparation takes (its code cache key) and worker lanes keep: the patched module
+ * without its claims section, which changes with every signing (iat); a start and a start's hint
+ * (Host.expectStart) must make the same bytes.
+ */
+export function withoutClaims(patched: Uint8Array): Uint8Array {
+  return stripCustomSections(patched, JWT_SECTION_NAMES);
 }
 
 /** Why a module cannot run on the host thread, or undefined when it can. */

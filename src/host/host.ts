@@ -19,11 +19,10 @@ import { EventBus, type HostEventMap, type LinkStatus, type LogFields } from './
 import { MemoryLinkStore, sameLink, type LinkStore } from './links/link-store.js';
 import { LinkDelivery } from './links/link-delivery.js';
 import { normalizeLink, unknownValueWarnings, type LinkInput } from './links/link-input.js';
-import { inlineObstacle, loadActor, prepareInline, startsOnWorkers, SUSPENDING_IMPORTS, type LoadedActor } from './actor-loader.js';
+import { inlineObstacle, loadActor, prepareInline, startsOnWorkers, SUSPENDING_IMPORTS, withoutClaims, type LoadedActor } from './actor-loader.js';
 import { limitMemory } from '../wasm/memory-limit.js';
 import { hasPreparedCode } from '../wasm/host-thread.js';
 import { sharedBytes } from './module-memo.js';
-import { JWT_SECTION_NAMES, stripCustomSections } from '../wasm/custom-sections.js';
 import { ActorLanes } from './lanes/actor-lanes.js';
 import { InlineLane, INLINE_SLICE_MS } from './lanes/inline-lane.js';
 import { WorkerLane } from './lanes/worker-lane.js';
@@ -139,7 +138,7 @@ export class Host implements HostApi {
         this.reserve.fill();
         return;
       }
-      input = stripCustomSections(patched, JWT_SECTION_NAMES);
+      input = withoutClaims(patched);
     } catch {
       return; // not a module it can patch: the start says what is wrong
     }
@@ -154,7 +153,7 @@ export class Host implements HostApi {
     // Without the claims section: the input of host-thread preparation (its code cache key), and what
     // is kept for a move to worker threads (the worker is told the claims), so every copy of a
     // module holds the same bytes (module-memo.ts) rather than its own.
-    const workerBytes = sharedBytes(this.scope, stripCustomSections(patched, JWT_SECTION_NAMES));
+    const workerBytes = sharedBytes(this.scope, withoutClaims(patched));
     // a miss served on workers meanwhile is transformed once its worker lane is up (transformAfter
     // in host-thread.ts), whether that start worked or not: the gate opens when this try ends
     let open!: () => void;
@@ -257,7 +256,7 @@ export class Host implements HostApi {
    * threads: isolation=worker, a blocking WASI import, or a module the instrumentation cannot
    * handle (said in the log; it still runs, on workers).
    */
-  private async inlineModule(patched: Uint8Array, withoutClaims: Uint8Array, label: string, gate: { after: Promise<void>; open: () => void }): Promise<{ inline?: WebAssembly.Module; later?: Later }> {
+  private async inlineModule(patched: Uint8Array, input: Uint8Array, label: string, gate: { after: Promise<void>; open: () => void }): Promise<{ inline?: WebAssembly.Module; later?: Later }> {
     if ((this.opts.isolation ?? 'inline') !== 'inline') return {};
     const obstacle = inlineObstacle(patched);
     if (obstacle) {
@@ -265,7 +264,7 @@ export class Host implements HostApi {
       return {};
     }
     // only a start that may serve on workers meanwhile defers a transform; any other waits for it
-    const prep = prepareInline(this.scope, withoutClaims, (level, text) => this.log(level, `actor ${label}: ${text}`), this.opts.prepareMissing === false,
+    const prep = prepareInline(this.scope, input, (level, text) => this.log(level, `actor ${label}: ${text}`), this.opts.prepareMissing === false,
       this.opts.serveWhilePreparing ? gate.after : undefined);
     const failed = (e: unknown) => {
       this.log('info', `actor ${label} runs on worker threads: it could not be prepared for the host thread (${errorText(e).split('\n')[0]})`);
